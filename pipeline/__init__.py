@@ -1,0 +1,1 @@
+"""Command line, options and wiring of the newsbeam Beam pipeline."""

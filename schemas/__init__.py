@@ -1,0 +1,1 @@
+"""Record types and table schemas: the single source of truth for every column."""

@@ -1,0 +1,1 @@
+"""Pipeline stages: plain text-processing functions and the Beam transforms that wrap them."""
