@@ -361,7 +361,10 @@ def _mark_rollup(marks: _Marks, blocks: tuple[Block, ...]) -> None:
                 best = k
                 break
         if best:
-            marks.add(current[0][1], current[best - 1][2], "markup")
+            end = current[best - 1][2]
+            marks.add(current[0][1], end, "markup")
+            # A >> inside the repeated line was the previous cue's speaker change.
+            marks.breaks = [b for b in marks.breaks if not (b.event == "change" and block.start <= b.pos < end)]
         previous = current
 
 
@@ -378,7 +381,7 @@ _BRACKET = re.compile(r"\(([^()\n]{1,80})\)|\[([^\[\]\n]{1,80})\]")
 _SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)]*|(?=\n)|$)")
 
 
-def _mark_cues(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_caps: bool) -> None:
+def _mark_cues(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_caps: bool, captions: bool) -> None:
     view = marks.view()
     text = view.text
     for m in _BRACKET.finditer(text):
@@ -386,7 +389,8 @@ def _mark_cues(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_cap
         words = re.findall(r"[\w'’-]+", inner.casefold())
         if not words or any(ch.isdigit() for ch in inner):
             continue
-        is_cue = all(w in lex.cue_words for w in words)
+        # In captions, brackets are the convention for non-speech information.
+        is_cue = captions or all(w in lex.cue_words for w in words)
         letters = [c for c in inner if c.isalpha()]
         if not is_cue and not all_caps and len(words) >= 2 and letters and all(c.isupper() for c in letters):
             is_cue = True
@@ -502,7 +506,7 @@ def _mark_fillers(marks: _Marks, lex: Lexicons, languages: tuple[str, ...]) -> N
 
 
 _REPEAT = re.compile(
-    r"(?<![\w'’\-])(?P<rep>[\w'’\-]+(?:[ ][\w'’\-]+){0,3})(?P<sep>[ \t]*(?:,|--|—|–)?[ \t]*\n?[ \t]*)(?=(?P=rep)(?![\w'’\-]))",
+    r"(?<![\w'’\-])(?P<rep>[\w'’\-]+(?:[ ][\w'’\-]+){0,3})(?P<sep>[ \t]*(?:,|--|—|–)?\s*)(?=(?P=rep)(?![\w'’\-]))",
     re.I,
 )
 _RESTART = re.compile(r"(?<![\w'’\-])(?P<frag>(?:[\w'’]+[ ]){1,2}[\w'’]+),[ ]+")
@@ -585,6 +589,18 @@ def _nfc_ops(text: str) -> list[tuple[int, int, str]]:
     return ops
 
 
+def _capitalisation_ops(kept: str, view: _View, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A sentence whose opening filler or false start was removed starts with a capital again."""
+    ops = []
+    for _, end, kind in spans:
+        if kind not in ("filler", "disfluency", "cue"):
+            continue
+        p = _next_nonspace(kept, view.from_raw(end))
+        if p < len(kept) and kept[p].islower() and _at_sentence_start(kept, p):
+            ops.append((p, p + 1, kept[p].upper()))
+    return sorted(set(ops))
+
+
 def _render(
     raw: str,
     spans: list[tuple[int, int, str]],
@@ -612,6 +628,7 @@ def _render(
         if view.to_raw(vs) == start and vs + (end - start) <= len(kept):
             ops.append((vs, vs + (end - start), value))
     ops.extend(_nfc_ops(kept))
+    ops.extend(_capitalisation_ops(kept, view, spans))
     ops.sort()
     edits = [Edit(kind, s, e, raw[s:e]) for s, e, kind in spans]
     pieces = []
@@ -800,7 +817,7 @@ def clean_transcript(
         if parsed.format in ("srt", "vtt"):
             _mark_rollup(marks, parsed.blocks)
         _mark_boilerplate(marks, lex)
-        _mark_cues(marks, lex, languages, all_caps)
+        _mark_cues(marks, lex, languages, all_caps, captions=parsed.format in ("srt", "vtt"))
         _mark_labels(marks, all_caps)
     if profile == "full":
         _mark_fillers(marks, lex, languages)

@@ -33,7 +33,7 @@ _VOICE = re.compile(r"<v(?:\.[\w.-]+)*[ \t]+([^>]+)>")
 _MAX_TITLE_CHARS = 300
 # A first paragraph that opens with a timestamp, a >> mark or a speaker label,
 # or holds more than one sentence, is transcript, not a title.
-_NOT_A_TITLE = re.compile(r"^[\[(>]|^[^\s:]{1,40}(?: [^\s:]{1,40}){0,4}:\s|[.!?][\"'”’)]?\s+\S")
+_NOT_A_TITLE = re.compile(r"^[\[(>]|^[A-ZÀ-Þ][A-ZÀ-Þ .'’\-]{1,40}(?:,[^:\n]{1,60})?\s?:\s|[.!?][\"'”’)]?\s+\S")
 
 
 def format_from_name(name: str | None) -> str | None:

@@ -1,0 +1,34 @@
+"""The batch pipeline: transcript files in, partitioned Parquet out, read top to bottom."""
+from __future__ import annotations
+
+import datetime as dt
+
+import apache_beam as beam
+
+from pipeline.options import RunConfig
+from transforms.parquet import WritePartitionedParquet
+from transforms.read import ReadTranscriptFiles
+from transforms.run_stats import RecordInputCount
+from transforms.stages import CleanTranscripts, ParseTranscripts, SplitSegments, TagLanguage, TagTopics
+
+
+def build_pipeline(p: beam.Pipeline, cfg: RunConfig, run_id: str, started_at: dt.datetime, staging_dir: str) -> None:
+    languages = list(cfg.languages) if cfg.languages else None
+    raw, read_errors, inputs = p | "ReadTranscriptFiles" >> ReadTranscriptFiles(list(cfg.inputs), cfg.max_bytes)
+    parsed, parse_errors = raw | "ParseTranscripts" >> ParseTranscripts()
+    cleaned, clean_errors = parsed | "CleanTranscripts" >> CleanTranscripts(cfg.cleaning, languages)
+    segmented, segment_errors = cleaned | "SplitSegments" >> SplitSegments(cfg.min_segment_chars, cfg.max_segment_chars)
+    with_language, language_errors = segmented | "TagLanguage" >> TagLanguage(languages)
+    tagged, topic_errors = with_language | "TagTopics" >> TagTopics()
+
+    dead_letters = (
+        read_errors, parse_errors, clean_errors, segment_errors, language_errors, topic_errors
+    ) | "DeadLetters" >> beam.Flatten()
+    _ = (
+        (tagged, dead_letters)
+        | "DocumentsAndErrors" >> beam.Flatten()
+        | "WritePartitionedParquet" >> WritePartitionedParquet(
+            staging_dir, run_id, started_at, cfg.date, cfg.target_file_bytes, cfg.row_group_rows
+        )
+    )
+    _ = inputs | "RecordInputCount" >> RecordInputCount(staging_dir)

@@ -1,0 +1,128 @@
+"""The newsbeam command line: `newsbeam run --input GLOB --output DIR [BEAM OPTIONS...]`."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import posixpath
+import secrets
+import sys
+import uuid
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+
+from pipeline.batch import build_pipeline
+from pipeline.options import NewsbeamOptions, RunConfig, UsageError
+from pipeline.publish import Manifest, publish, staging_dir_for, versions
+
+# Beam's DirectRunner first tries to download the Prism runner; the Python
+# FnApiRunner is what it falls back to, so newsbeam asks for it directly
+# unless the user names a runner.
+DEFAULT_RUNNER = "FnApiRunner"
+_LOG = logging.getLogger("newsbeam")
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def check_output(output: str) -> None:
+    """Fail early, in one line, on an output location the run could not publish to."""
+    probe_dir = posixpath.join(output, "_staging")
+    probe = posixpath.join(probe_dir, f".probe-{uuid.uuid4().hex}")
+    try:
+        if FileSystems.exists(output) and not FileSystems.match([posixpath.join(output, "*")])[0].metadata_list and _is_file(output):
+            raise UsageError(f"--output {output!r} is a file, not a directory")
+        try:
+            FileSystems.mkdirs(probe_dir)
+        except OSError:
+            pass
+        with FileSystems.create(probe) as handle:
+            handle.write(b"")
+        FileSystems.delete([probe])
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure here means unusable
+        raise UsageError(f"--output {output!r} is not writable: {exc}") from None
+
+
+def _is_file(path: str) -> bool:
+    import os
+
+    return "://" not in path and os.path.isfile(path)
+
+
+def _summary(manifest: Manifest, output: str) -> str:
+    lines = [
+        f"newsbeam run {manifest.run_id}: {manifest.inputs_total} inputs -> "
+        f"{manifest.counts.get('documents', 0)} documents, {manifest.counts.get('segments', 0)} segments, "
+        f"{manifest.counts.get('errors', 0)} errors (all inputs accounted for: {'yes' if manifest.accounted else 'NO'})",
+        f"output: {output}",
+    ]
+    for table in ("documents", "segments", "errors"):
+        for partition, rows in sorted(manifest.partitions.get(table, {}).items()):
+            lines.append(f"  {table}/{partition}: {rows} rows")
+    lines.append(f"manifest: {posixpath.join(output, '_runs', manifest.run_id + '.json')}")
+    return "\n".join(lines)
+
+
+def run_batch(argv: list[str]) -> int:
+    options = PipelineOptions(argv)
+    cfg = RunConfig.from_options(options)
+    if options.view_as(StandardOptions).runner is None:
+        options.view_as(StandardOptions).runner = DEFAULT_RUNNER
+    # Workers import the transforms from the installed package.
+    options.view_as(SetupOptions).save_main_session = False
+    check_output(cfg.output)
+    started = dt.datetime.now(dt.timezone.utc)
+    run_id = new_run_id(started)
+    staging = staging_dir_for(cfg.output, run_id)
+    pipeline = beam.Pipeline(options=options)
+    build_pipeline(pipeline, cfg, run_id, started, staging)
+    pipeline.run().wait_until_finish()
+    manifest = Manifest(
+        run_id=run_id,
+        started_at=started.isoformat(),
+        finished_at="",
+        inputs=list(cfg.inputs),
+        options={k: v for k, v in options.get_all_options(drop_default=True).items()},
+        versions=versions(),
+    )
+    manifest = publish(cfg.output, run_id, manifest)
+    print(_summary(manifest, cfg.output))
+    if not manifest.accounted:
+        print(
+            f"newsbeam: error: {manifest.inputs_total} inputs but {manifest.counts['documents']} documents "
+            f"+ {manifest.counts['errors']} errors: some input was not accounted for",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="newsbeam", description="Ingest broadcast and news transcripts into partitioned Parquet.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_parser = sub.add_parser("run", help="Batch run over transcript files.", add_help=False)
+    run_parser.add_argument("-h", "--help", action="store_true")
+    args, rest = parser.parse_known_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "run":
+        if args.help:
+            help_parser = argparse.ArgumentParser(prog="newsbeam run", description="Batch run; unknown flags go to Beam.")
+            NewsbeamOptions._add_argparse_args(help_parser)
+            help_parser.print_help()
+            return 0
+        try:
+            return run_batch(rest)
+        except UsageError as exc:
+            print(f"newsbeam: error: {exc}", file=sys.stderr)
+            return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""newsbeam's pipeline options: parsed by Beam, so `--help` lists them and runner flags pass through."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from transforms.clean import PROFILES
+from transforms.parquet import DEFAULT_ROW_GROUP_ROWS, DEFAULT_TARGET_FILE_BYTES
+from transforms.read import DEFAULT_MAX_BYTES
+from transforms.segment import DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS
+
+
+class NewsbeamOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--input", action="append", default=None, help="File glob on any Beam filesystem (repeatable).")
+        parser.add_argument("--output", default=None, help="Output dataset directory (local path or Beam filesystem URI).")
+        parser.add_argument("--date", default=None, help="Partition date (YYYY-MM-DD) for inputs without a publication date; default today (UTC).")
+        parser.add_argument("--cleaning", default="full", choices=PROFILES, help="Cleaning profile: full, light (keeps fillers and disfluencies) or none.")
+        parser.add_argument("--max-bytes", dest="max_bytes", type=int, default=DEFAULT_MAX_BYTES, help="Inputs larger than this many bytes become errors rows.")
+        parser.add_argument("--languages", default=None, help="Comma-separated candidate languages (ISO 639-1), e.g. en,de.")
+        parser.add_argument("--min-segment-chars", dest="min_segment_chars", type=int, default=DEFAULT_MIN_CHARS)
+        parser.add_argument("--max-segment-chars", dest="max_segment_chars", type=int, default=DEFAULT_MAX_CHARS)
+        parser.add_argument("--target-file-bytes", dest="target_file_bytes", type=int, default=DEFAULT_TARGET_FILE_BYTES)
+        parser.add_argument("--row-group-rows", dest="row_group_rows", type=int, default=DEFAULT_ROW_GROUP_ROWS)
+
+
+class UsageError(ValueError):
+    """Bad arguments: the CLI prints the message on one line and exits 2."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The validated settings of one run, independent of Beam's option objects."""
+
+    inputs: tuple[str, ...]
+    output: str
+    date: str
+    cleaning: str
+    max_bytes: int
+    languages: tuple[str, ...] | None
+    min_segment_chars: int
+    max_segment_chars: int
+    target_file_bytes: int
+    row_group_rows: int
+
+    @classmethod
+    def from_options(cls, options: PipelineOptions) -> RunConfig:
+        o = options.view_as(NewsbeamOptions)
+        if not o.input:
+            raise UsageError("at least one --input GLOB is required")
+        if not o.output:
+            raise UsageError("--output DIR is required")
+        date = o.date or dt.datetime.now(dt.timezone.utc).date().isoformat()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise UsageError(f"--date must be YYYY-MM-DD, got {date!r}")
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            raise UsageError(f"--date is not a calendar date: {date!r}") from None
+        if o.max_bytes <= 0:
+            raise UsageError("--max-bytes must be positive")
+        if not 0 <= o.min_segment_chars <= o.max_segment_chars or o.max_segment_chars <= 0:
+            raise UsageError("need 0 <= --min-segment-chars <= --max-segment-chars")
+        if o.target_file_bytes <= 0 or o.row_group_rows <= 0:
+            raise UsageError("--target-file-bytes and --row-group-rows must be positive")
+        languages = tuple(x.strip() for x in o.languages.split(",") if x.strip()) if o.languages else None
+        if languages:
+            from transforms.language import LanguageTagger
+
+            try:
+                LanguageTagger(list(languages))
+            except ValueError as exc:
+                raise UsageError(f"--languages: {exc}") from None
+        return cls(
+            inputs=tuple(o.input),
+            output=o.output.rstrip("/") or "/",
+            date=date,
+            cleaning=o.cleaning,
+            max_bytes=o.max_bytes,
+            languages=languages,
+            min_segment_chars=o.min_segment_chars,
+            max_segment_chars=o.max_segment_chars,
+            target_file_bytes=o.target_file_bytes,
+            row_group_rows=o.row_group_rows,
+        )
