@@ -152,6 +152,7 @@ class _View:
             self.view_starts.append(total)
             total += b - a
         self.text = "".join(raw[a:b] for a, b in self.fragments)
+        self.raw = raw
 
     def to_raw(self, vpos: int) -> int:
         """Raw offset of the view character at vpos (or just past the end)."""
@@ -589,11 +590,16 @@ def _nfc_ops(text: str) -> list[tuple[int, int, str]]:
     return ops
 
 
+def _raw_is_upper(view: _View, raw_pos: int) -> bool:
+    return view.raw[raw_pos].isupper()
+
+
 def _capitalisation_ops(kept: str, view: _View, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A sentence whose opening filler or false start was removed starts with a capital again."""
     ops = []
-    for _, end, kind in spans:
-        if kind not in ("filler", "disfluency", "cue"):
+    for start, end, kind in spans:
+        # Only where the removed words carried the sentence's capital.
+        if kind not in ("filler", "disfluency", "cue") or not _raw_is_upper(view, start):
             continue
         p = _next_nonspace(kept, view.from_raw(end))
         if p < len(kept) and kept[p].islower() and _at_sentence_start(kept, p):
