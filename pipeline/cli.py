@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import posixpath
 import secrets
 import sys
@@ -33,7 +34,7 @@ def check_output(output: str) -> None:
     probe_dir = posixpath.join(output, "_staging")
     probe = posixpath.join(probe_dir, f".probe-{uuid.uuid4().hex}")
     try:
-        if FileSystems.exists(output) and not FileSystems.match([posixpath.join(output, "*")])[0].metadata_list and _is_file(output):
+        if _is_local_file(output):
             raise UsageError(f"--output {output!r} is a file, not a directory")
         try:
             FileSystems.mkdirs(probe_dir)
@@ -48,9 +49,8 @@ def check_output(output: str) -> None:
         raise UsageError(f"--output {output!r} is not writable: {exc}") from None
 
 
-def _is_file(path: str) -> bool:
-    import os
-
+def _is_local_file(path: str) -> bool:
+    # Object stores have no files-versus-directories clash to check.
     return "://" not in path and os.path.isfile(path)
 
 

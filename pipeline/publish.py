@@ -57,11 +57,11 @@ def _mkdirs(path: str) -> None:
 
 
 def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
     import apache_beam
     import feedparser
     import pyarrow
-
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         newsbeam_version = version("newsbeam")

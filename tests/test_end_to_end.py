@@ -60,7 +60,7 @@ def test_column_types_are_warehouse_friendly(sample_run):
 
 def test_timed_and_speaker_segments(sample_run):
     out, _ = sample_run
-    timed_docs = "doc_id in (select doc_id from read_parquet('%s/documents/**/*.parquet') where timed)" % out
+    timed_docs = f"doc_id in (select doc_id from read_parquet('{out}/documents/**/*.parquet') where timed)"
     assert {f for (f,) in rows(out, "documents", "format", "timed")} == {"srt", "vtt", "json"}
     timed = rows(out, "segments", "start_seconds, end_seconds", timed_docs)
     assert timed and all(a is not None and b is not None and a <= b for a, b in timed)

@@ -4,7 +4,7 @@ import gzip
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-from apache_beam.testing.util import assert_that, equal_to, matches_all
+from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import ErrorRecord, RawDocument, SourceMeta
 from tests.conftest import beam_test_pipeline

@@ -34,7 +34,7 @@ class _MatchPattern(beam.DoFn):
         try:
             result = FileSystems.match([pattern])[0]
             files = [m for m in result.metadata_list if not m.path.endswith(("/", "\\"))]
-        except Exception as exc:  # an unreachable bucket, a malformed URI
+        except Exception as exc:  # noqa: BLE001 - an unreachable bucket, a malformed URI: a dead letter
             yield beam.pvalue.TaggedOutput(
                 ERRORS, ErrorRecord(pattern, "match", "MatchError", f"cannot match {pattern!r}: {exc}")
             )
@@ -64,7 +64,7 @@ class _ReadFile(beam.DoFn):
         try:
             with readable.open(compression_type=CompressionTypes.AUTO) as handle:
                 payload = handle.read(self.max_bytes + 1)
-        except Exception as exc:  # vanished, permission denied, corrupt gzip
+        except Exception as exc:  # noqa: BLE001 - vanished, permission denied, corrupt gzip: a dead letter
             yield beam.pvalue.TaggedOutput(
                 ERRORS, ErrorRecord(path, "read", "ReadError", f"cannot read file: {type(exc).__name__}: {exc}")
             )

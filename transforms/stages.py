@@ -64,7 +64,7 @@ class _StageFn(beam.DoFn):
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(ERRORS, self._error(element, exc.error_type, exc.message))
             return
-        except Exception as exc:  # a bug: keep the run going, and say so loudly
+        except Exception as exc:  # noqa: BLE001 - a bug: keep the run going, and say so loudly
             _LOG.exception("%s failed on %s", self.stage, _meta(element).source_uri)
             self.failed.inc()
             yield beam.pvalue.TaggedOutput(
@@ -218,7 +218,7 @@ class _LanguageFn(_StageFn):
         guesses = self.tagger.detect_many(texts, [guess.language] * len(texts))
         segments = tuple(
             dataclasses.replace(s, language=g.language, language_score=g.score)
-            for s, g in zip(doc.segments, guesses)
+            for s, g in zip(doc.segments, guesses, strict=True)
         )
         return doc.replace(segments=segments, language=guess.language, language_score=guess.score)
 
