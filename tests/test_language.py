@@ -87,6 +87,11 @@ def test_a_texts_score_does_not_depend_on_its_batch(tagger):
     assert together == alone == shuffled  # bit-equal scores, not just the same labels
 
 
+def test_empty_batch(tagger):
+    assert tagger.detect_many([]) == []
+    assert tagger.detect_many([], []) == []
+
+
 def test_chunking_of_large_batches_changes_nothing(tagger, monkeypatch):
     texts = [*PARAGRAPHS.values(), CODE_SWITCH, "Yes."] * 5
     expected = tagger.detect_many(texts)
@@ -207,5 +212,5 @@ def test_agrees_with_langdetect_on_sentences(tagger):
         except LangDetectException:
             reference.append(UND)
     ours = [g.language for g in tagger.detect_many(lines)]
-    agreement = np.mean([a == b for a, b in zip(ours, reference)])
+    agreement = np.mean([a == b for a, b in zip(ours, reference, strict=True)])
     assert agreement >= 0.95, f"agreement with langdetect {agreement:.1%}"
