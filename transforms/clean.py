@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -506,10 +507,45 @@ def _mark_fillers(marks: _Marks, lex: Lexicons, languages: tuple[str, ...]) -> N
             marks.add_view(view, prev, end, "filler")
 
 
-_REPEAT = re.compile(
-    r"(?<![\w'’\-])(?P<rep>[\w'’\-]+(?:[ ][\w'’\-]+){0,3})(?P<sep>[ \t]*(?:,|--|—|–)?\s*)(?=(?P=rep)(?![\w'’\-]))",
-    re.I,
-)
+_WORD = re.compile(r"[\w'’\-]+")
+_REPEAT_SEP = re.compile(r"[ \t]*(?:,|--|—|–)?\s*")
+_MAX_REPEAT_WORDS = 4
+
+
+def _repetitions(text: str, lex: Lexicons) -> list[tuple[int, int]]:
+    """Spans of the first copy (and its separator) of a word or phrase said twice in a row.
+
+    "the, the resistance" and "the Russian, the Russian media" lose their first
+    copy; emphasis ("very, very") and legitimate doubles ("had had") stay.
+    """
+    words = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    folded = [w for w, _, _ in words]
+    spans = []
+    i = 0
+    while i < len(words):
+        for k in range(min(_MAX_REPEAT_WORDS, (len(words) - i) // 2), 0, -1):
+            if folded[i] != folded[i + k] or folded[i:i + k] != folded[i + k:i + 2 * k]:
+                continue
+            first, second = words[i:i + k], words[i + k:i + 2 * k]
+            # Each copy is one phrase: its words parted by single spaces.
+            if any(text[a[2]:b[1]] != " " for copy in (first, second) for a, b in itertools.pairwise(copy)):
+                continue
+            sep = text[first[-1][2]:second[0][1]]
+            if not sep or not _REPEAT_SEP.fullmatch(sep):
+                continue
+            phrase = [w for w, _, _ in first]
+            if any(ch.isdigit() for w in phrase for ch in w) or not any(ch.isalpha() for w in phrase for ch in w):
+                continue
+            if all(w in lex.emphatic for w in phrase):
+                continue
+            if not re.search(r"[,\-—–]", sep) and all(w in lex.doubles for w in phrase):
+                continue
+            spans.append((first[0][1], second[0][1]))
+            i += k - 1
+            break
+        i += 1
+    return spans
+
 _RESTART = re.compile(r"(?<![\w'’\-])(?P<frag>(?:[\w'’]+[ ]){1,2}[\w'’]+),[ ]+")
 _DASH_CUT = re.compile(r"[ \t]*(?:--|—|–)(?=[ \t]*(?:\n|$)|[ \t]+[" + _UPPER + r"])")
 
@@ -517,16 +553,8 @@ _DASH_CUT = re.compile(r"[ \t]*(?:--|—|–)(?=[ \t]*(?:\n|$)|[ \t]+[" + _UPPER
 def _mark_disfluencies(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_caps: bool) -> None:
     view = marks.view()
     text = view.text
-    for m in _REPEAT.finditer(text):
-        words = m.group("rep").casefold().split()
-        sep = m.group("sep")
-        if not sep or any(ch.isdigit() for ch in m.group("rep")) or not any(ch.isalpha() for ch in m.group("rep")):
-            continue
-        if all(w in lex.emphatic for w in words):
-            continue
-        if not re.search(r"[,\-—–]", sep) and all(w in lex.doubles for w in words):
-            continue
-        marks.add_view(view, m.start(), m.end(), "disfluency")
+    for start, end in _repetitions(text, lex):
+        marks.add_view(view, start, end, "disfluency")
     # False starts cut off by a dash: "And if -- Sorry, go ahead."
     view = marks.view()
     text = view.text
@@ -594,6 +622,10 @@ def _raw_is_upper(view: _View, raw_pos: int) -> bool:
     return view.raw[raw_pos].isupper()
 
 
+# Whitespace that may need normalising: anything but a lone space between words.
+_ODD_WHITESPACE = re.compile(r"\s{2,}|[^\S ]|^ | $")
+
+
 def _capitalisation_ops(kept: str, view: _View, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A sentence whose opening filler or false start was removed starts with a capital again."""
     ops = []
@@ -617,18 +649,22 @@ def _render(
     view = _View(raw, spans)
     kept = view.text
     ops: list[tuple[int, int, str]] = []  # on kept-text offsets
-    breaks = sorted(break_positions)
-    for m in re.finditer(r"\s+", kept):
-        ws = m.group(0)
-        if m.start() == 0 or m.end() == len(kept):
+    # A turn break lands on the first kept character at or after it.
+    breaks = sorted({view.from_raw(p) for p in break_positions})
+    runs = {m.span() for m in _ODD_WHITESPACE.finditer(kept)}
+    for b in breaks:  # a single space before a turn break must become a paragraph break
+        if 0 < b <= len(kept) and kept[b - 1] == " " and (b < 2 or not kept[b - 2].isspace()):
+            runs.add((b - 1, b))
+    for start, end in sorted(runs):
+        ws = kept[start:end]
+        if start == 0 or end == len(kept):
             sep = ""
         else:
-            lo, hi = view.to_raw(m.start()), view.to_raw(m.end())
-            k = bisect.bisect_left(breaks, lo)
-            turn_break = k < len(breaks) and breaks[k] <= hi
+            k = bisect.bisect_left(breaks, start + 1)
+            turn_break = k < len(breaks) and breaks[k] <= end
             sep = "\n\n" if turn_break or (keep_paragraphs and ws.count("\n") >= 2) else " "
         if ws != sep:
-            ops.append((m.start(), m.end(), sep))
+            ops.append((start, end, sep))
     for start, end, value in replacements:
         vs = view.from_raw(start)
         if view.to_raw(vs) == start and vs + (end - start) <= len(kept):
@@ -792,8 +828,10 @@ class CleanResult:
 
 
 def _is_all_caps(raw: str, blocks: tuple[Block, ...]) -> bool:
-    letters = [c for b in blocks[:200] for c in raw[b.start:b.end] if c.isalpha()]
-    return bool(letters) and sum(c.isupper() for c in letters) > 0.9 * len(letters)
+    """Caption text is often all capitals; some rules read case and must not run on it."""
+    sample = "".join(raw[b.start:b.end] for b in blocks[:50])[:3000]
+    upper, lower = sum(map(str.isupper, sample)), sum(map(str.islower, sample))
+    return upper > 0 and upper > 9 * lower
 
 
 def clean_transcript(
