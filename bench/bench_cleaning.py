@@ -8,7 +8,6 @@ returns the figures under the key "cleaning" for bench/results.json.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -18,11 +17,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from schemas.records import ParsedTranscript, SourceMeta  # noqa: E402
+from schemas.records import ParsedTranscript  # noqa: E402
 from transforms.clean import Lexicons, clean_transcript  # noqa: E402
-from transforms.decode import decode_bytes  # noqa: E402
-from transforms.formats import format_from_name, parse_transcript, sniff_format  # noqa: E402
 from transforms.language import LanguageTagger  # noqa: E402
+from transforms.parse import parse_local_file  # noqa: E402
 
 TARGET_MB_S = 20.0
 
@@ -33,14 +31,8 @@ def load_samples() -> list[tuple[str, ParsedTranscript, str]]:
     for path in sorted((REPO / "samples").iterdir()):
         if path.suffix in (".py", ".md") or not path.is_file():
             continue
-        data = path.read_bytes()
-        if path.suffix == ".gz":
-            data = gzip.decompress(data)
-        text, encoding = decode_bytes(data)
-        fmt = sniff_format(text, format_from_name(path.name))
-        raw, title, blocks = parse_transcript(text, fmt)
-        doc = ParsedTranscript(SourceMeta(str(path), "file"), "bench", fmt, encoding, raw, title, tuple(blocks))
-        out.append((path.name, doc, tagger.detect(raw).language))
+        doc = parse_local_file(path)
+        out.append((path.name, doc, tagger.detect(doc.raw_text).language))
     return out
 
 

@@ -16,7 +16,7 @@ def build_pipeline(p: beam.Pipeline, cfg: RunConfig, run_id: str, started_at: dt
     languages = list(cfg.languages) if cfg.languages else None
     raw, read_errors, inputs = p | "ReadTranscriptFiles" >> ReadTranscriptFiles(list(cfg.inputs), cfg.max_bytes)
     parsed, parse_errors = raw | "ParseTranscripts" >> ParseTranscripts()
-    cleaned, clean_errors = parsed | "CleanTranscripts" >> CleanTranscripts(cfg.cleaning, languages)
+    cleaned, clean_errors = parsed | "CleanTranscripts" >> CleanTranscripts(cfg.cleaning, languages, cfg.cleaning_data)
     segmented, segment_errors = cleaned | "SplitSegments" >> SplitSegments(cfg.min_segment_chars, cfg.max_segment_chars)
     with_language, language_errors = segmented | "TagLanguage" >> TagLanguage(languages)
     tagged, topic_errors = with_language | "TagTopics" >> TagTopics()

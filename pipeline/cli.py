@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -87,6 +88,7 @@ def run_batch(argv: list[str]) -> int:
         started_at=started.isoformat(),
         finished_at="",
         inputs=list(cfg.inputs),
+        settings=dataclasses.asdict(cfg),
         options={k: v for k, v in options.get_all_options(drop_default=True).items()},
         versions=versions(),
     )

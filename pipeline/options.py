@@ -20,6 +20,12 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--output", default=None, help="Output dataset directory (local path or Beam filesystem URI).")
         parser.add_argument("--date", default=None, help="Partition date (YYYY-MM-DD) for inputs without a publication date; default today (UTC).")
         parser.add_argument("--cleaning", default="full", choices=PROFILES, help="Cleaning profile: full, light (keeps fillers and disfluencies) or none.")
+        parser.add_argument(
+            "--cleaning-data",
+            dest="cleaning_data",
+            default=None,
+            help="Directory of cleaning lexicons replacing the built-in ones (copy transforms/data/cleaning and edit it).",
+        )
         parser.add_argument("--max-bytes", dest="max_bytes", type=int, default=DEFAULT_MAX_BYTES, help="Inputs larger than this many bytes become errors rows.")
         parser.add_argument("--languages", default=None, help="Comma-separated candidate languages (ISO 639-1), e.g. en,de.")
         parser.add_argument("--min-segment-chars", dest="min_segment_chars", type=int, default=DEFAULT_MIN_CHARS)
@@ -40,6 +46,7 @@ class RunConfig:
     output: str
     date: str
     cleaning: str
+    cleaning_data: str | None
     max_bytes: int
     languages: tuple[str, ...] | None
     min_segment_chars: int
@@ -67,6 +74,13 @@ class RunConfig:
             raise UsageError("need 0 <= --min-segment-chars <= --max-segment-chars")
         if o.target_file_bytes <= 0 or o.row_group_rows <= 0:
             raise UsageError("--target-file-bytes and --row-group-rows must be positive")
+        if o.cleaning_data:
+            from transforms.clean import Lexicons
+
+            try:
+                Lexicons.load(o.cleaning_data)
+            except (OSError, ValueError, re.error) as exc:
+                raise UsageError(f"--cleaning-data {o.cleaning_data!r}: {exc}") from None
         languages = tuple(x.strip() for x in o.languages.split(",") if x.strip()) if o.languages else None
         if languages:
             from transforms.language import LanguageTagger
@@ -80,6 +94,7 @@ class RunConfig:
             output=o.output.rstrip("/") or "/",
             date=date,
             cleaning=o.cleaning,
+            cleaning_data=o.cleaning_data,
             max_bytes=o.max_bytes,
             languages=languages,
             min_segment_chars=o.min_segment_chars,

@@ -23,7 +23,8 @@ class Manifest:
     started_at: str
     finished_at: str
     inputs: list[str]
-    options: dict
+    settings: dict  # newsbeam's own settings: cleaning profile, date, bounds, ...
+    options: dict  # every pipeline option given
     versions: dict
     counts: dict = field(default_factory=dict)  # table -> rows
     partitions: dict = field(default_factory=dict)  # table -> partition -> rows

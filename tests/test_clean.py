@@ -1,4 +1,3 @@
-import gzip
 import json
 import subprocess
 import sys
@@ -8,8 +7,8 @@ import pytest
 from schemas.records import ParsedTranscript, SourceMeta
 from tests.conftest import SHARED, needs_shared, sample_files
 from transforms.clean import apply_edits, clean_transcript, rebuild_raw
-from transforms.decode import decode_bytes
 from transforms.formats import format_from_name, parse_transcript, sniff_format
+from transforms.parse import parse_local_file
 
 
 def parsed(text: str, fmt: str = "txt") -> ParsedTranscript:
@@ -21,20 +20,10 @@ def clean(text: str, fmt: str = "txt", language: str | None = "en", profile: str
     return clean_transcript(parsed(text, fmt), profile, language)
 
 
-def load_sample(path) -> ParsedTranscript:
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    text, encoding = decode_bytes(data)
-    fmt = sniff_format(text, format_from_name(path.name))
-    raw, title, blocks = parse_transcript(text, fmt)
-    return ParsedTranscript(SourceMeta(str(path), "file"), "id", fmt, encoding, raw, title, tuple(blocks))
-
-
 @pytest.mark.parametrize("path", sample_files(), ids=lambda p: p.name)
 @pytest.mark.parametrize("profile", ["full", "light", "none"])
 def test_edits_rebuild_the_raw_text_of_every_sample(path, profile):
-    doc = load_sample(path)
+    doc = parse_local_file(path)
     result = clean_transcript(doc, profile, None)
     assert apply_edits(doc.raw_text, result.edits) == result.text
     assert rebuild_raw(result.text, result.edits) == doc.raw_text

@@ -150,3 +150,22 @@ def test_bad_arguments_exit_non_zero_with_one_line(args, message):
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("newsbeam: error:")]
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_user_cleaning_data_and_profile_are_used_and_recorded(tmp_path):
+    import shutil
+
+    data = tmp_path / "cleaning"
+    shutil.copytree(SAMPLES.parent / "transforms" / "data" / "cleaning", data)
+    with open(data / "fillers.txt", "a", encoding="utf-8") as handle:
+        handle.write("en\tclause\tbasically\n")
+    (tmp_path / "in.txt").write_text("Basically, the council voted to raise fares. Um, riders will pay more.")
+    out = tmp_path / "out"
+    result = run_cli("run", f"--input={tmp_path}/in.txt", f"--output={out}", f"--cleaning-data={data}", "--cleaning=full")
+    assert result.returncode == 0, result.stderr[-2000:]
+    (text,) = rows(out, "documents", "text")[0]
+    assert text == "The council voted to raise fares. Riders will pay more."
+    manifest = json.loads(next((out / "_runs").glob("*.json")).read_text())
+    assert manifest["settings"]["cleaning"] == "full" and manifest["settings"]["cleaning_data"] == str(data)
+    bad = run_cli("run", f"--input={tmp_path}/in.txt", f"--output={out}", f"--cleaning-data={tmp_path}/nope")
+    assert bad.returncode == 2 and "--cleaning-data" in bad.stderr

@@ -61,7 +61,7 @@ def test_parse_transcripts_sends_bad_input_to_dead_letters():
 
 def _tagged(p, profile="full"):
     parsed, _ = p | beam.Create([raw("story.txt", STORY)]) | ParseTranscripts()
-    cleaned, clean_errors = parsed | CleanTranscripts(profile, None)
+    cleaned, clean_errors = parsed | CleanTranscripts(profile, None, None)
     segmented, segment_errors = cleaned | SplitSegments(0, 2000)
     return cleaned, segmented
 

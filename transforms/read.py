@@ -6,8 +6,6 @@ over the size limit.
 """
 from __future__ import annotations
 
-import hashlib
-
 import apache_beam as beam
 from apache_beam.io import fileio
 from apache_beam.io.filesystem import CompressionTypes
@@ -19,11 +17,6 @@ from transforms.formats import format_from_name
 
 ERRORS = "errors"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
-
-def doc_id_for(source_kind: str, identity: str) -> str:
-    """Stable id: the same source gives the same id on every run and runner."""
-    return hashlib.sha256(f"{source_kind}:{identity}".encode()).hexdigest()[:32]
 
 
 class _MatchPattern(beam.DoFn):

@@ -21,7 +21,7 @@ from schemas.records import (
     TaggedDocument,
 )
 from transforms.errors import InputError
-from transforms.read import ERRORS, doc_id_for
+from transforms.read import ERRORS
 
 _LOG = logging.getLogger(__name__)
 _EXCERPT_CHARS = 500
@@ -95,22 +95,9 @@ class _ParseFn(_StageFn):
     stage = "parse"
 
     def apply(self, raw: RawDocument) -> ParsedTranscript:
-        from transforms.decode import decode_bytes
-        from transforms.formats import parse_transcript, sniff_format
+        from transforms.parse import parse_document
 
-        text, encoding = decode_bytes(raw.payload)
-        fmt = sniff_format(text, raw.format_hint)
-        raw_text, title, blocks = parse_transcript(text, fmt)
-        identity = raw.meta.guid or raw.meta.link or raw.meta.source_uri
-        return ParsedTranscript(
-            meta=raw.meta,
-            doc_id=doc_id_for(raw.meta.source_kind, identity),
-            format=fmt,
-            encoding=encoding,
-            raw_text=raw_text,
-            title=raw.meta.title or title,
-            blocks=tuple(blocks),
-        )
+        return parse_document(raw)
 
 
 class ParseTranscripts(_Stage):
@@ -122,16 +109,19 @@ class ParseTranscripts(_Stage):
 class _CleanFn(_StageFn):
     stage = "clean"
 
-    def __init__(self, profile: str, languages: list[str] | None):
+    def __init__(self, profile: str, languages: list[str] | None, lexicons_dir: str | None):
         super().__init__()
         self.profile = profile
         self.languages = languages
+        # Loaded here, on the launching machine, and pickled with the DoFn:
+        # a user's lexicon directory need not exist on remote workers.
+        from transforms.clean import Lexicons
+
+        self.lexicons = Lexicons.load(lexicons_dir)
 
     def setup(self):
-        from transforms.clean import Lexicons
         from transforms.language import LanguageTagger
 
-        self.lexicons = Lexicons.load()
         self.tagger = LanguageTagger(self.languages)
 
     def apply(self, parsed: ParsedTranscript) -> CleanedDocument:
@@ -160,7 +150,7 @@ class _CleanFn(_StageFn):
 
 
 class CleanTranscripts(_Stage):
-    """ParsedTranscript -> CleanedDocument under a cleaning profile (full, light, none)."""
+    """ParsedTranscript -> CleanedDocument under a cleaning profile (full, light, none) and lexicons."""
 
     fn_class = _CleanFn
 
