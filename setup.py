@@ -25,6 +25,8 @@ setup(
         "numpy>=1.24,<3",
     ],
     extras_require={
+        # Dataflow, BigQuery and gs:// paths.
+        "gcp": ["apache-beam[gcp]>=2.77.0,<2.78"],
         "test": [
             "pytest>=8,<10",
             "duckdb>=1.1,<3",
