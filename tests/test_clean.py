@@ -131,3 +131,48 @@ def test_devset_scores_meet_the_quality_bar(name, tmp_path):
     cleaned.write_text(clean(raw, fmt).text, encoding="utf-8")
     scores = json.loads(subprocess.run([sys.executable, str(scorer), str(annotated), str(cleaned)], capture_output=True, text=True, check=True).stdout)
     assert scores["f1"] >= 0.95 and scores["content_retention"] >= 0.99, scores
+
+
+def test_youtube_auto_captions_read_once():
+    from schemas.records import RawDocument
+    from transforms.parse import parse_document
+
+    vtt = (
+        "WEBVTT\nKind: captions\nLanguage: en\n\n"
+        "00:00:00.000 --> 00:00:02.500 align:start position:0%\n \n"
+        "hello<00:00:00.480><c> everyone</c><00:00:00.960><c> welcome</c>\n\n"
+        "00:00:02.500 --> 00:00:02.510 align:start position:0%\nhello everyone welcome\n \n\n"
+        "00:00:02.510 --> 00:00:05.000 align:start position:0%\nhello everyone welcome\n"
+        "to<00:00:03.000><c> the</c><00:00:03.500><c> show</c>\n"
+    )
+    doc = parse_document(RawDocument(SourceMeta("mem://yt.vtt", "file"), vtt.encode(), "vtt"))
+    assert clean_transcript(doc, "full", "en").text == "hello everyone welcome to the show"
+
+
+def test_crlf_captions_parse():
+    from schemas.records import RawDocument
+    from transforms.parse import parse_document
+
+    srt = b"1\r\n00:00:01,000 --> 00:00:02,000\r\nHello there.\r\n\r\n2\r\n00:00:02,500 --> 00:00:04,000\r\nSecond cue.\r\n"
+    doc = parse_document(RawDocument(SourceMeta("mem://a.srt", "file"), srt, "srt"))
+    assert clean_transcript(doc, "full", "en").text == "Hello there. Second cue."
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("RAJU: This was a dramatic -- a dramatic day.", "This was a dramatic day."),
+        ("RAJU: Leaders had to, uh, work out a deal.", "Leaders had to work out a deal."),
+        ("COLE: The rain started, and, um, the wind rose.", "The rain started, and the wind rose."),
+        ("Copyright © 2026 NPR. All rights reserved.\n\nNPR transcripts are created on a rush deadline by a contractor.", ""),
+    ],
+)
+def test_house_styles_of_other_networks(text, expected):
+    assert clean(text + "\n\nEnd of report." if expected == "" else text).text == (expected or "End of report.")
+
+
+def test_label_with_party_before_role_and_voice_over():
+    text = "SEN. JOHN THUNE (R-SD), MAJORITY LEADER: We got it done.\n\nBLITZER (voice-over): And now the weather."
+    result = clean(text)
+    assert result.text == "We got it done.\n\nAnd now the weather."
+    assert [(t.speaker, t.speaker_role) for t in result.turns] == [("SEN. JOHN THUNE", "MAJORITY LEADER"), ("BLITZER", None)]

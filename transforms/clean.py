@@ -417,8 +417,9 @@ def _mark_cues(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_cap
 _NAME_WORD = rf"(?:[{_UPPER}][{_UPPER}'’.\-]*|MC|Mc|\d+)"
 _LABEL = re.compile(
     rf"(?P<name>{_NAME_WORD}(?:[ ]{_NAME_WORD}){{0,4}})"
+    r"(?:[ ]?\((?P<party>[^()\n]{1,40})\))?"  # "SEN. JOHN THUNE (R-SD), MAJORITY LEADER:"
     rf"(?:,[ ]?(?P<role>[{_UPPER}0-9][{_UPPER}0-9'’.&/\- ]{{1,60}}?))?"
-    r"(?:[ ]?\((?P<paren>[^()\n]{1,40})\))?"
+    r"(?:[ ]?\((?P<paren>[^()\n]{1,40})\))?"  # "BLITZER (voice-over):"
     r"[ ]?:(?=\s)"
 )
 _TITLE_LABEL = re.compile(r"(?P<name>(?:[A-Z][a-zà-ÿ'’.\-]+|[A-Z]\.|\d+)(?:[ ](?:[A-Z][a-zà-ÿ'’.\-]+|[A-Z]\.|\d+)){0,3}):(?=\s)")
@@ -444,13 +445,17 @@ def _mark_labels(marks: _Marks, all_caps: bool) -> None:
     starts = _label_starts(text, change_positions, all_caps)
     title_counts: dict[str, int] = {}
     title_hits = []
+    label_end = -1
     for pos in starts:
+        if pos < label_end:  # "SEN. JOHN THUNE:" is one label, not a sentence end before one
+            continue
         m = _LABEL.match(text, pos)
         if m and m.group("name").casefold().strip(".") not in _NOT_SPEAKERS and any(c.isalpha() for c in m.group("name")):
             name = " ".join(m.group("name").split())
             role = m.group("role").strip() if m.group("role") else None
             marks.add_view(view, m.start(), m.end(), "label")
             marks.breaks.append(_Break(view.to_raw(m.start()), "speaker", name, role))
+            label_end = m.end()
             continue
         if all_caps:
             continue
@@ -464,6 +469,12 @@ def _mark_labels(marks: _Marks, all_caps: bool) -> None:
         if title_counts[t.group("name")] >= 2:
             marks.add_view(view, t.start(), t.end(), "label")
             marks.breaks.append(_Break(view.to_raw(t.start()), "speaker", t.group("name"), None))
+
+
+def _after_comma_conj(text: str, comma: int, conjunctions: set[str]) -> bool:
+    """Whether the word right before the comma at `comma` is a conjunction."""
+    word = re.search(r"([\w'’]+)$", text[max(0, comma - 12):comma])
+    return bool(word and word.group(1).casefold() in conjunctions)
 
 
 @functools.lru_cache(maxsize=64)
@@ -480,6 +491,9 @@ def _mark_fillers(marks: _Marks, lex: Lexicons, languages: tuple[str, ...]) -> N
         for phrase, ctx in lex.fillers.get(lang, {}).items():
             contexts.setdefault(phrase, set()).update(ctx)
         conjunctions |= lex.conjunctions.get(lang, frozenset())
+    # A comma after a conjunction or a word no phrase ends in ("and,", "to,")
+    # is only there for the pause the filler made.
+    pause_words = conjunctions | (lex.words(languages, "final") if languages != ("*",) else frozenset())
     if not contexts:
         return
     view = marks.view()
@@ -502,12 +516,16 @@ def _mark_fillers(marks: _Marks, lex: Lexicons, languages: tuple[str, ...]) -> N
             or ("between" in ctx and comma_before and comma_after)
         )
         if take:
-            marks.add_view(view, *_absorb_punctuation(text, start, end), "filler")
+            start, end = _absorb_punctuation(text, start, end)
+            # "and, um, the wind": after a conjunction both pause commas go.
+            if comma_before and _after_comma_conj(text, prev, pause_words) and text[end - 1:end] == ",":
+                start = prev
+            marks.add_view(view, start, end, "filler")
         elif "tag" in ctx and comma_before and sentence_end:
             marks.add_view(view, prev, end, "filler")
 
 
-_WORD = re.compile(r"[\w'’\-]+")
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 _REPEAT_SEP = re.compile(r"[ \t]*(?:,|--|—|–)?\s*")
 _MAX_REPEAT_WORDS = 4
 

@@ -52,7 +52,11 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name); raise InputError for empty or binary input."""
+    """Return (text, encoding name); raise InputError for empty or binary input.
+
+    Line endings come out as "\n" (CRLF and CR are translated, as Python's
+    text mode does), so every later stage and offset sees one convention.
+    """
     if not data.strip():
         raise InputError("EmptyInput", "input is empty or only whitespace")
     text: str | None = None
@@ -86,4 +90,6 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         raise InputError("BinaryInput", "input has control characters that text never has: looks binary")
     if not text.strip():
         raise InputError("EmptyInput", "input decodes to whitespace only")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, encoding

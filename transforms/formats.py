@@ -116,9 +116,16 @@ def parse_captions(text: str, fmt: str) -> list[Block]:
             raise InputError(
                 "BrokenTimings", f"{fmt} cue on line {_line_no(text, m.start())} ends before it starts: {m.group(0).strip()!r}"
             )
-        payload_start = m.end() + (1 if text.startswith("\n", m.end()) else 2 if text.startswith("\r\n", m.end()) else 0)
         limit = timings[i + 1].start() if i + 1 < len(timings) else len(text)
-        blank = _BLANK_LINE.search(text, m.end(), limit)
+        # Some exporters (YouTube) put a whitespace-only line before the text.
+        payload_start = m.end() + 1
+        while payload_start < limit:
+            newline = text.find("\n", payload_start, limit)
+            if newline == -1 or text[payload_start:newline].strip():
+                break
+            payload_start = newline + 1
+        payload_start = min(payload_start, limit)
+        blank = _BLANK_LINE.search(text, payload_start, limit)
         payload_end = blank.start() if blank else limit
         if not blank and i + 1 < len(timings):
             # No blank line before the next cue: drop its index line, if any.
