@@ -42,6 +42,13 @@ class Lexicons:
     spoken_cues: dict[str, frozenset[str]]
     boilerplate: tuple[re.Pattern, ...]
     word_classes: dict[tuple[str, str], frozenset[str]]  # (lang, class) -> words
+    # Compiled per-language patterns, built on first use (and pickled with the lexicons).
+    patterns: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def pattern(self, key: tuple, build) -> re.Pattern:
+        if key not in self.patterns:
+            self.patterns[key] = build()
+        return self.patterns[key]
 
     def words(self, languages: tuple[str, ...], word_class: str) -> frozenset[str]:
         """A word class for the given languages; every language's when unknown."""
@@ -122,6 +129,21 @@ def _sentence_key(text: str) -> str:
     return " ".join(re.findall(r"[\w']+", text.replace("’", "'").casefold()))
 
 
+# A sentence starts at the text's or a line's start, or after a stop and a space.
+_SENTENCE_START = r"(?:^|(?<=[.!?…]\s)|(?<=[.!?…][\"'”’)]\s))"
+_CLOSE = r"[\"'”’)»]*"
+_WORDS_OR_COMMAS = r"[ \t,]+"
+
+
+def _alternation(phrases, word_sep: str = r"[ \t]+") -> str:
+    """A regex alternation of words or phrases, longest first, apostrophes either way."""
+    parts = []
+    for phrase in sorted(set(phrases), key=lambda p: (-len(p), p)):
+        words = [re.sub(r"['’]", "['’]", re.escape(w)) for w in phrase.split()]
+        parts.append(word_sep.join(words) + r"(?![\w'’\-])")
+    return "|".join(parts)
+
+
 # --------------------------------------------------------------------------- marks and views
 
 
@@ -154,6 +176,7 @@ class _View:
             total += b - a
         self.text = "".join(raw[a:b] for a, b in self.fragments)
         self.raw = raw
+        self.raw_starts = [a for a, _ in self.fragments]
 
     def to_raw(self, vpos: int) -> int:
         """Raw offset of the view character at vpos (or just past the end)."""
@@ -169,7 +192,7 @@ class _View:
 
     def from_raw(self, rpos: int) -> int:
         """View offset of the first view character at or after raw position rpos."""
-        i = bisect.bisect_right([a for a, _ in self.fragments], rpos) - 1
+        i = bisect.bisect_right(self.raw_starts, rpos) - 1
         if i < 0:
             return 0
         a, b = self.fragments[i]
@@ -188,8 +211,7 @@ class _Marks:
         """Mark raw[start:end] removed, minus whatever is removed already."""
         if end <= start:
             return
-        starts = [s for s, _, _ in self.spans]
-        i = bisect.bisect_left(starts, start)
+        i = bisect.bisect_left(self.spans, (start,))
         if i > 0 and self.spans[i - 1][1] > start:
             i -= 1
         pieces = []
@@ -407,11 +429,18 @@ def _mark_cues(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_cap
     # Unknown language: every language's spoken cues (a whole-sentence match is safe).
     chosen = lex.spoken_cues.keys() if languages == ("*",) else languages
     spoken = set().union(*(lex.spoken_cues.get(lang, frozenset()) for lang in chosen))
+    if not spoken:
+        return
+    pattern = lex.pattern(
+        ("spoken", languages),
+        lambda: re.compile(
+            _SENTENCE_START + rf"[ \t]*(?P<cue>(?:{_alternation(spoken, word_sep=_WORDS_OR_COMMAS)})[ \t]*[.!?…]+{_CLOSE})(?=\s|$)",
+            re.I | re.M,
+        ),
+    )
     view = marks.view()
-    for m in _SENTENCE.finditer(view.text):
-        if _sentence_key(m.group(0)) in spoken:
-            lead = len(m.group(0)) - len(m.group(0).lstrip())
-            marks.add_view(view, m.start() + lead, m.end(), "cue")
+    for m in pattern.finditer(view.text):
+        marks.add_view(view, m.start("cue"), m.end("cue"), "cue")
 
 
 _NAME_WORD = rf"(?:[{_UPPER}][{_UPPER}'’.\-]*|MC|Mc|\d+)"
@@ -538,9 +567,13 @@ def _repetitions(text: str, lex: Lexicons) -> list[tuple[int, int]]:
     """
     words = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
     folded = [w for w, _, _ in words]
+    # Only where a word comes back within four words can a repetition start.
+    candidates = sorted({i for k in range(1, _MAX_REPEAT_WORDS + 1) for i, (a, b) in enumerate(zip(folded, folded[k:], strict=False)) if a == b})
     spans = []
-    i = 0
-    while i < len(words):
+    done = -1
+    for i in candidates:
+        if i <= done:
+            continue
         for k in range(min(_MAX_REPEAT_WORDS, (len(words) - i) // 2), 0, -1):
             if folded[i] != folded[i + k] or folded[i:i + k] != folded[i + k:i + 2 * k]:
                 continue
@@ -559,12 +592,10 @@ def _repetitions(text: str, lex: Lexicons) -> list[tuple[int, int]]:
             if not re.search(r"[,\-—–]", sep) and all(w in lex.doubles for w in phrase):
                 continue
             spans.append((first[0][1], second[0][1]))
-            i += k - 1
+            done = i + k - 1
             break
-        i += 1
     return spans
 
-_RESTART = re.compile(r"(?<![\w'’\-])(?P<frag>(?:[\w'’]+[ ]){1,2}[\w'’]+),[ ]+")
 _DASH_CUT = re.compile(r"[ \t]*(?:--|—|–)(?=[ \t]*(?:\n|$)|[ \t]+[" + _UPPER + r"])")
 
 
@@ -586,33 +617,34 @@ def _mark_disfluencies(marks: _Marks, lex: Lexicons, languages: tuple[str, ...],
                 marks.add_view(view, frag_start, m.end(), "disfluency")
     # A short sentence that ends in a word no sentence ends in: "From their."
     function_words = lex.words(languages, "final")
-    view = marks.view()
-    text = view.text
-    for m in _SENTENCE.finditer(text):
-        sentence = m.group(0)
-        words = re.findall(r"[\w'’]+", sentence)
-        if 0 < len(words) <= 4 and words[-1].casefold() in function_words and sentence.rstrip().endswith((".", "?")):
-            lead = len(sentence) - len(sentence.lstrip())
-            marks.add_view(view, m.start() + lead, m.end(), "disfluency")
+    if function_words:
+        pattern = lex.pattern(
+            ("final", languages),
+            lambda: re.compile(
+                _SENTENCE_START
+                + rf"[ \t]*(?P<frag>(?:[\w'’]+[ \t,]+){{0,3}}(?:{_alternation(function_words)})[ \t]*[.?]{_CLOSE})(?=\s|$)",
+                re.I | re.M,
+            ),
+        )
+        view = marks.view()
+        for m in pattern.finditer(view.text):
+            marks.add_view(view, m.start("frag"), m.end("frag"), "disfluency")
     # An abandoned question restarted as a new one: "or are they, what's the latest?"
     aux, pronouns, wh = (lex.words(languages, c) for c in ("aux", "pronoun", "wh"))
     conjunctions = set().union(*(lex.conjunctions.get(lang, frozenset()) for lang in languages))
     if aux and pronouns and wh:
+        conj = rf"(?:(?:{_alternation(conjunctions)})[ \t]+)?" if conjunctions else ""
+        pattern = lex.pattern(
+            ("restart", languages),
+            lambda: re.compile(
+                rf"(?<![\w'’\-])(?P<frag>{conj}(?:{_alternation(aux)})[ \t]+(?:{_alternation(pronouns)}),[ \t]+)"
+                rf"(?=(?:{_alternation(wh)})(?![\w'’\-]))",
+                re.I,
+            ),
+        )
         view = marks.view()
-        text = view.text
-        for m in _RESTART.finditer(text):
-            words = [w.casefold() for w in m.group("frag").split()]
-            if words[0] in conjunctions:
-                words = words[1:]
-            nxt = re.match(r"[\w'’\-]+", text[m.end():])
-            if (
-                len(words) == 2
-                and words[0] in aux
-                and words[1] in pronouns
-                and nxt
-                and nxt.group(0).casefold() in wh
-            ):
-                marks.add_view(view, m.start("frag"), m.end(), "disfluency")
+        for m in pattern.finditer(view.text):
+            marks.add_view(view, m.start("frag"), m.end("frag"), "disfluency")
 
 
 # --------------------------------------------------------------------------- render
