@@ -19,7 +19,7 @@ def build_pipeline(p: beam.Pipeline, cfg: RunConfig, run_id: str, started_at: dt
     cleaned, clean_errors = parsed | "CleanTranscripts" >> CleanTranscripts(cfg.cleaning, languages, cfg.cleaning_data)
     segmented, segment_errors = cleaned | "SplitSegments" >> SplitSegments(cfg.min_segment_chars, cfg.max_segment_chars)
     with_language, language_errors = segmented | "TagLanguage" >> TagLanguage(languages)
-    tagged, topic_errors = with_language | "TagTopics" >> TagTopics()
+    tagged, topic_errors = with_language | "TagTopics" >> TagTopics(cfg.topic_model)
 
     dead_letters = (
         read_errors, parse_errors, clean_errors, segment_errors, language_errors, topic_errors

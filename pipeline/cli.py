@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import json
 import logging
 import os
 import posixpath
@@ -104,12 +105,53 @@ def run_batch(argv: list[str]) -> int:
     return 0
 
 
+def train_topics(argv: list[str]) -> int:
+    from transforms.topic_model import read_labelled_csv, train_linear_model
+    from transforms.topics import TopicClassifier
+
+    parser = argparse.ArgumentParser(
+        prog="newsbeam train-topics",
+        description="Train a linear topic model on a labelled CSV; use it with `newsbeam run --topic-model FILE`.",
+    )
+    parser.add_argument("--input", required=True, help="CSV with a text and a label column (any Beam filesystem).")
+    parser.add_argument("--output", required=True, help="Where to write the model (JSON).")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--label-map", default=None, help="JSON object mapping the CSV's labels to taxonomy labels.")
+    parser.add_argument("--min-count", type=int, default=2, help="Drop features seen fewer times in training.")
+    parser.add_argument("--min-score", type=float, default=0.5, help="Probability a topic needs to be tagged.")
+    args = parser.parse_args(argv)
+    try:
+        with FileSystems.open(args.input) as handle:
+            data = handle.read().decode("utf-8")
+        label_map = None
+        if args.label_map:
+            with FileSystems.open(args.label_map) as handle:
+                label_map = json.loads(handle.read().decode("utf-8"))
+        known = set(TopicClassifier.load().taxonomy.codes)
+        examples, skipped = read_labelled_csv(data, args.text_column, args.label_column, label_map, known)
+        model = train_linear_model(examples, args.min_count, args.min_score)
+        with FileSystems.create(args.output) as handle:
+            handle.write(model.to_json().encode("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        print(f"newsbeam: error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"newsbeam train-topics: {len(examples)} examples ({skipped} skipped for an empty text or label), "
+        f"{len(model.labels)} labels, {len(model.vocabulary)} features -> {args.output}"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="newsbeam", description="Ingest broadcast and news transcripts into partitioned Parquet.")
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="Batch run over transcript files.", add_help=False)
     run_parser.add_argument("-h", "--help", action="store_true")
+    sub.add_parser("train-topics", help="Train a topic model on a labelled CSV.", add_help=False)
+    if argv[:1] == ["train-topics"]:
+        return train_topics(argv[1:])
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "run":

@@ -30,6 +30,12 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--languages", default=None, help="Comma-separated candidate languages (ISO 639-1), e.g. en,de.")
         parser.add_argument("--min-segment-chars", dest="min_segment_chars", type=int, default=DEFAULT_MIN_CHARS)
         parser.add_argument("--max-segment-chars", dest="max_segment_chars", type=int, default=DEFAULT_MAX_CHARS)
+        parser.add_argument(
+            "--topic-model",
+            dest="topic_model",
+            default=None,
+            help="Topic model file written by `newsbeam train-topics` (default: the built-in lexicon classifier).",
+        )
         parser.add_argument("--target-file-bytes", dest="target_file_bytes", type=int, default=DEFAULT_TARGET_FILE_BYTES)
         parser.add_argument("--row-group-rows", dest="row_group_rows", type=int, default=DEFAULT_ROW_GROUP_ROWS)
 
@@ -51,6 +57,7 @@ class RunConfig:
     languages: tuple[str, ...] | None
     min_segment_chars: int
     max_segment_chars: int
+    topic_model: str | None
     target_file_bytes: int
     row_group_rows: int
 
@@ -81,6 +88,13 @@ class RunConfig:
                 Lexicons.load(o.cleaning_data)
             except (OSError, ValueError, re.error) as exc:
                 raise UsageError(f"--cleaning-data {o.cleaning_data!r}: {exc}") from None
+        if o.topic_model:
+            from transforms.topic_model import load_topic_model
+
+            try:
+                load_topic_model(o.topic_model)
+            except (OSError, ValueError, KeyError) as exc:
+                raise UsageError(f"--topic-model {o.topic_model!r}: {exc}") from None
         languages = tuple(x.strip() for x in o.languages.split(",") if x.strip()) if o.languages else None
         if languages:
             from transforms.language import LanguageTagger
@@ -99,6 +113,7 @@ class RunConfig:
             languages=languages,
             min_segment_chars=o.min_segment_chars,
             max_segment_chars=o.max_segment_chars,
+            topic_model=o.topic_model,
             target_file_bytes=o.target_file_bytes,
             row_group_rows=o.row_group_rows,
         )

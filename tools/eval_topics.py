@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import re
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from transforms.topic_model import train_linear_model  # noqa: E402
 from transforms.topics import TopicClassifier, TopicModel, document_topics
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -178,6 +180,22 @@ def evaluate(name: str, language: str, mode: str, examples: list[Example], model
     return score
 
 
+HELD_OUT_PERCENT = 30
+
+
+def _held_out(example: Example) -> bool:
+    digest = hashlib.sha256(example.text.encode("utf-8")).digest()
+    return digest[0] * 100 // 256 < HELD_OUT_PERCENT
+
+
+def evaluate_trained(name: str, language: str, examples: list[Example], top_level: frozenset[str]) -> Score:
+    """The trainable model on a held-out split: what a user gets from their own labelled data."""
+    train = [(e.text, sorted(e.primary)[0]) for e in examples if not _held_out(e)]
+    test = [e for e in examples if _held_out(e)]
+    model = train_linear_model(train, min_count=2)
+    return evaluate(name, language, f"held-out {HELD_OUT_PERCENT}%", test, model, top_level)
+
+
 def print_table(scores: list[Score]) -> None:
     header = f"{'dataset':<24}{'lang':<6}{'mode':<10}{'n':>6}{'primary acc':>13}{'P':>7}{'R':>7}{'micro-F1':>10}{'untagged':>10}"
     print(header)
@@ -217,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     scores: list[Score] = []
+    trained_scores: list[Score] = []
     corpora = shared / "corpora/topics"
     if corpora.is_dir():
         mapping = _mapping(shared)
@@ -228,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             if unmapped:
                 print(f"{file}: {sum(unmapped.values())} rows with unmapped categories skipped: {dict(unmapped)}")
             scores.append(evaluate(file, language, "whole", examples, model, top_level))
+            trained_scores.append(evaluate_trained(file, language, examples, top_level))
     if (shared / "devset/expected.json").is_file():
         examples = devset(shared)
         for language in sorted({e.language for e in examples}):
@@ -250,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         for s in labelled:
             if s.accuracy < TARGET_PRIMARY_ACCURACY:
                 print(f"  below target: {s.dataset} ({s.language}) {s.accuracy:.3f}")
+    if trained_scores:
+        print(
+            f"\n`newsbeam train-topics` linear model, trained per corpus on {100 - HELD_OUT_PERCENT}% of its rows and "
+            f"scored on the other {HELD_OUT_PERCENT}% (split by a hash of the row's text, fixed):"
+        )
+        print_table(trained_scores)
     if args.confusion:
         for s in scores:
             if s.mode != "segments":

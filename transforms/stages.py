@@ -222,10 +222,13 @@ class TagLanguage(_Stage):
 class _TopicsFn(_StageFn):
     stage = "topics"
 
-    def setup(self):
-        from transforms.topics import TopicClassifier
+    def __init__(self, model_path: str | None = None):
+        super().__init__()
+        # Loaded on the launching machine and pickled with the DoFn, so a
+        # model file need not be reachable from the workers.
+        from transforms.topic_model import load_topic_model
 
-        self.model = TopicClassifier.load()
+        self.model = load_topic_model(model_path)
 
     def apply(self, doc: TaggedDocument) -> TaggedDocument:
         from transforms.topics import document_topics
@@ -238,6 +241,6 @@ class _TopicsFn(_StageFn):
 
 
 class TagTopics(_Stage):
-    """IPTC Media Topics for each segment, and for the document from its segments."""
+    """IPTC Media Topics for each segment, and for the document from its segments (built-in or trained model)."""
 
     fn_class = _TopicsFn
