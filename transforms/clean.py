@@ -19,7 +19,6 @@ from schemas.records import Block, Edit, ParsedTranscript, TimedSpan, Turn
 PROFILES = ("full", "light", "none")
 DATA_DIR = Path(__file__).resolve().parent / "data" / "cleaning"
 
-_WORD_CHARS = r"\w'’"
 _SENTENCE_END = ".?!…"
 _CLOSERS = "\"'”’)»"
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
@@ -402,7 +401,6 @@ def _mark_boilerplate(marks: _Marks, lex: Lexicons) -> None:
 
 
 _BRACKET = re.compile(r"\(([^()\n]{1,80})\)|\[([^\[\]\n]{1,80})\]")
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)]*|(?=\n)|$)")
 
 
 def _mark_cues(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_caps: bool, captions: bool) -> None:
