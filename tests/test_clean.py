@@ -176,3 +176,19 @@ def test_label_with_party_before_role_and_voice_over():
     result = clean(text)
     assert result.text == "We got it done.\n\nAnd now the weather."
     assert [(t.speaker, t.speaker_role) for t in result.turns] == [("SEN. JOHN THUNE", "MAJORITY LEADER"), ("BLITZER", None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Copyright holders sued the company on Tuesday.",
+        "As you know, the vote is tomorrow.",
+        "Did you know, the bridge is closed?",
+        "What do I mean, exactly? Let me explain.",
+        "He said yeah, fine, and left.",
+        "WASHINGTON (AP) — The Senate voted 52 to 48.",
+        "The count was 10, 10 and then 12.",
+    ],
+)
+def test_content_that_only_looks_like_an_artifact_stays(text):
+    assert clean(text).text == text

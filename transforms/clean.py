@@ -594,7 +594,9 @@ def _repetitions(text: str, lex: Lexicons) -> list[tuple[int, int]]:
             break
     return spans
 
-_DASH_CUT = re.compile(r"[ \t]*(?:--|—|–)(?=[ \t]*(?:\n|$)|[ \t]+[" + _UPPER + r"])")
+# Transcripts mark a cut-off with "--"; an em or en dash is ordinary punctuation
+# in written news ("WASHINGTON (AP) — The Senate"), a cut-off only at a turn's end.
+_DASH_CUT = re.compile(r"[ \t]*(?:--(?=[ \t]*(?:\n|$)|[ \t]+[" + _UPPER + r"])|[—–](?=[ \t]*(?:\n|$)))")
 
 
 def _mark_disfluencies(marks: _Marks, lex: Lexicons, languages: tuple[str, ...], all_caps: bool) -> None:
