@@ -192,3 +192,16 @@ def test_label_with_party_before_role_and_voice_over():
 )
 def test_content_that_only_looks_like_an_artifact_stays(text):
     assert clean(text).text == text
+
+
+def test_written_news_prose_keeps_every_word(tmp_path):
+    text = (
+        'LONDON (Reuters) - The Bank of England kept rates at 4.75% on Thursday, saying wage growth remained "uncomfortably strong".\n\n'
+        'Governor Andrew Bailey said the Monetary Policy Committee (MPC) voted 7-2 to hold. "I mean what I say," he said.\n\n'
+        'Sterling rose 0.4% to $1.2750. "No, no, no - this is not the end," said Jane Foster. Analysts at three banks '
+        '(Barclays, HSBC and Lloyds) expect a cut in May. The chair called the economy "in a good place" [emphasis added]. '
+        'The word "er" appeared twice in the transcript.'
+    )
+    result = clean(text)
+    assert result.text == text
+    assert all(e.kind == "normalize" for e in result.edits)

@@ -21,6 +21,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data" / "cleaning"
 
 _SENTENCE_END = ".?!…"
 _CLOSERS = "\"'”’)»"
+_QUOTES = "\"'“”‘’«»„"
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"
 
 
@@ -528,6 +529,9 @@ def _mark_fillers(marks: _Marks, lex: Lexicons, languages: tuple[str, ...]) -> N
     for m in _filler_pattern(tuple(sorted(contexts))).finditer(text):
         ctx = contexts[_norm_phrase(m.group(0))]
         start, end = m.start(), m.end()
+        if 0 < start and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES:
+            continue  # a word in quotes is talked about, not said: 'the word "um"'
+
         comma_after = end < len(text) and text[end] == ","
         prev = _prev_nonspace(text, start)
         comma_before = prev >= 0 and text[prev] == ","
@@ -734,7 +738,9 @@ def _render(
         # A kept-text range may cross removed spans: split it per fragment.
         first = True
         for rs, re_ in _raw_pieces(view, s, e):
-            edits.append(Edit("normalize", rs, re_, raw[rs:re_], value if first else ""))
+            piece_value = value if first else ""
+            if raw[rs:re_] != piece_value:
+                edits.append(Edit("normalize", rs, re_, raw[rs:re_], piece_value))
             first = False
     pieces.append(kept[pos:])
     edits.sort(key=lambda ed: (ed.start, ed.end))
