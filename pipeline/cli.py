@@ -143,6 +143,18 @@ def train_topics(argv: list[str]) -> int:
     return 0
 
 
+def print_schema(argv: list[str]) -> int:
+    from schemas.tables import TABLES
+    from schemas.warehouse import FORMATS, render_schema
+
+    parser = argparse.ArgumentParser(prog="newsbeam schema", description="Print an output table's schema for a warehouse.")
+    parser.add_argument("--table", required=True, choices=sorted(TABLES))
+    parser.add_argument("--format", default="arrow", choices=FORMATS)
+    args = parser.parse_args(argv)
+    print(render_schema(TABLES[args.table], args.format))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="newsbeam", description="Ingest broadcast and news transcripts into partitioned Parquet.")
@@ -150,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = sub.add_parser("run", help="Batch run over transcript files.", add_help=False)
     run_parser.add_argument("-h", "--help", action="store_true")
     sub.add_parser("train-topics", help="Train a topic model on a labelled CSV.", add_help=False)
-    if argv[:1] == ["train-topics"]:
-        return train_topics(argv[1:])
+    sub.add_parser("schema", help="Print a table's schema (arrow, bigquery, duckdb).", add_help=False)
+    commands = {"train-topics": train_topics, "schema": print_schema}
+    if argv[:1] and argv[0] in commands:
+        return commands[argv[0]](argv[1:])
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "run":

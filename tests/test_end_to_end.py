@@ -169,3 +169,18 @@ def test_user_cleaning_data_and_profile_are_used_and_recorded(tmp_path):
     assert manifest["settings"]["cleaning"] == "full" and manifest["settings"]["cleaning_data"] == str(data)
     bad = run_cli("run", f"--input={tmp_path}/in.txt", f"--output={out}", f"--cleaning-data={tmp_path}/nope")
     assert bad.returncode == 2 and "--cleaning-data" in bad.stderr
+
+
+@pytest.mark.parametrize("table", ["documents", "segments"])
+def test_schema_command_ddl_loads_the_written_files(sample_run, table):
+    out, _ = sample_run
+    ddl = run_cli("schema", f"--table={table}", "--format=duckdb")
+    assert ddl.returncode == 0, ddl.stderr
+    con = duckdb.connect()
+    con.execute(ddl.stdout)
+    con.execute(f"insert into {table} by name select * from read_parquet('{out}/{table}/**/*.parquet', hive_partitioning=true)")
+    assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0
+    bigquery = json.loads(run_cli("schema", f"--table={table}", "--format=bigquery").stdout)
+    described = con.execute(f"describe {table}").fetchall()
+    assert [f["name"] for f in bigquery] == [row[0] for row in described]
+    assert all(f.get("description") for f in bigquery)
