@@ -21,6 +21,12 @@ setup(
         # The range Beam 2.77 itself accepts.
         "pyarrow>=14.0.1,<26",
         "feedparser>=6.0.11,<7",
+        # The HTTP client for feeds and transcripts (imported directly); 2.6+ bounds streamed decompression.
+        "urllib3>=2.6,<3",
+        # HTML feed content and HTML transcripts to text (stdlib html.parser backend, no C build).
+        "beautifulsoup4>=4.12,<5",
+        # Safe XML parsing of the podcast namespace that feedparser does not expose in full.
+        "defusedxml>=0.7.1,<0.8",
         "langdetect==1.0.9",
         "numpy>=1.24,<3",
     ],
