@@ -1,4 +1,4 @@
-"""The batch pipeline: transcript files in, partitioned Parquet out, read top to bottom."""
+"""The batch pipeline: transcript files and feeds in, partitioned Parquet out, read top to bottom."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,13 +8,23 @@ import apache_beam as beam
 from pipeline.options import RunConfig
 from transforms.parquet import WritePartitionedParquet
 from transforms.read import ReadTranscriptFiles
+from transforms.read_feeds import ReadFeedEntries
 from transforms.run_stats import RecordInputCount
 from transforms.stages import CleanTranscripts, ParseTranscripts, SplitSegments, TagLanguage, TagTopics
 
 
 def build_pipeline(p: beam.Pipeline, cfg: RunConfig, run_id: str, started_at: dt.datetime, staging_dir: str) -> None:
     languages = list(cfg.languages) if cfg.languages else None
-    raw, read_errors, inputs = p | "ReadTranscriptFiles" >> ReadTranscriptFiles(list(cfg.inputs), cfg.max_bytes)
+    sources = []
+    if cfg.inputs:
+        sources.append(p | "ReadTranscriptFiles" >> ReadTranscriptFiles(list(cfg.inputs), cfg.max_bytes))
+    if cfg.feeds:
+        sources.append(
+            p | "ReadFeedEntries" >> ReadFeedEntries(list(cfg.feeds), cfg.state_dir, cfg.allow_private_network, run_id)
+        )
+    raw = [s[0] for s in sources] | "RawDocuments" >> beam.Flatten()
+    read_errors = [s[1] for s in sources] | "ReadErrors" >> beam.Flatten()
+    inputs = [s[2] for s in sources] | "Inputs" >> beam.Flatten()
     parsed, parse_errors = raw | "ParseTranscripts" >> ParseTranscripts()
     cleaned, clean_errors = parsed | "CleanTranscripts" >> CleanTranscripts(cfg.cleaning, languages, cfg.cleaning_data)
     segmented, segment_errors = cleaned | "SplitSegments" >> SplitSegments(cfg.min_segment_chars, cfg.max_segment_chars)

@@ -1,4 +1,4 @@
-"""The newsbeam command line: `newsbeam run --input GLOB --output DIR [BEAM OPTIONS...]`."""
+"""The newsbeam command line: `newsbeam run --input GLOB | --feed URL --output DIR [BEAM OPTIONS...]`."""
 from __future__ import annotations
 
 import argparse
@@ -66,6 +66,13 @@ def _summary(manifest: Manifest, output: str) -> str:
     for table in ("documents", "segments", "errors"):
         for partition, rows in sorted(manifest.partitions.get(table, {}).items()):
             lines.append(f"  {table}/{partition}: {rows} rows")
+    if manifest.feeds:
+        f = manifest.feeds
+        lines.append(
+            f"feeds: {f.get('feeds', 0)} ({f.get('feeds_not_modified', 0)} not modified, {f.get('feeds_failed', 0)} failed, "
+            f"{f.get('bozo_feeds', 0)} read with warnings); entries: {f.get('entries_found', 0)} found, "
+            f"{f.get('entries_skipped_seen', 0)} skipped as already seen, {f.get('entries_duplicate', 0)} duplicates"
+        )
     lines.append(f"manifest: {posixpath.join(output, '_runs', manifest.run_id + '.json')}")
     return "\n".join(lines)
 
@@ -84,12 +91,20 @@ def run_batch(argv: list[str]) -> int:
     pipeline = beam.Pipeline(options=options)
     build_pipeline(pipeline, cfg, run_id, started, staging)
     pipeline.run().wait_until_finish()
+    feed_stats = {}
+    if cfg.feeds:
+        # Only now that the run succeeded do its entries count as seen.
+        from transforms.feed_state import commit_run, read_run_stats
+
+        feed_stats = read_run_stats(cfg.state_dir, run_id) or {}
+        commit_run(cfg.state_dir, run_id)
     manifest = Manifest(
         run_id=run_id,
         started_at=started.isoformat(),
         finished_at="",
-        inputs=list(cfg.inputs),
+        inputs=list(cfg.inputs) + list(cfg.feeds),
         settings=dataclasses.asdict(cfg),
+        feeds=feed_stats,
         options={k: v for k, v in options.get_all_options(drop_default=True).items()},
         versions=versions(),
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
 from dataclasses import dataclass
 
@@ -17,6 +18,15 @@ class NewsbeamOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
         parser.add_argument("--input", action="append", default=None, help="File glob on any Beam filesystem (repeatable).")
+        parser.add_argument("--feed", action="append", default=None, help="RSS/Atom/podcast feed URL (repeatable).")
+        parser.add_argument("--feeds-file", dest="feeds_file", default=None, help="File of feed URLs, one a line, # comments.")
+        parser.add_argument("--state-dir", dest="state_dir", default=None, help="Feed state (validators, seen entries); default OUTPUT/_state.")
+        parser.add_argument(
+            "--allow-private-network",
+            dest="allow_private_network",
+            action="store_true",
+            help="Let feeds and transcript links reach loopback and private addresses (refused by default).",
+        )
         parser.add_argument("--output", default=None, help="Output dataset directory (local path or Beam filesystem URI).")
         parser.add_argument("--date", default=None, help="Partition date (YYYY-MM-DD) for inputs without a publication date; default today (UTC).")
         parser.add_argument("--cleaning", default="full", choices=PROFILES, help="Cleaning profile: full, light (keeps fillers and disfluencies) or none.")
@@ -40,6 +50,19 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--row-group-rows", dest="row_group_rows", type=int, default=DEFAULT_ROW_GROUP_ROWS)
 
 
+def read_feeds_file(path: str) -> list[str]:
+    """Feed URLs from a file: one a line, blank lines and # comments ignored."""
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        with FileSystems.open(path) as handle:
+            text = handle.read().decode("utf-8")
+    except Exception as exc:  # noqa: BLE001 - any failure to read it is the user's to fix
+        raise UsageError(f"--feeds-file {path!r} cannot be read: {exc}") from None
+    urls = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return [u for u in urls if u]
+
+
 class UsageError(ValueError):
     """Bad arguments: the CLI prints the message on one line and exits 2."""
 
@@ -49,6 +72,9 @@ class RunConfig:
     """The validated settings of one run, independent of Beam's option objects."""
 
     inputs: tuple[str, ...]
+    feeds: tuple[str, ...]
+    state_dir: str
+    allow_private_network: bool
     output: str
     date: str
     cleaning: str
@@ -64,8 +90,11 @@ class RunConfig:
     @classmethod
     def from_options(cls, options: PipelineOptions) -> RunConfig:
         o = options.view_as(NewsbeamOptions)
-        if not o.input:
-            raise UsageError("at least one --input GLOB is required")
+        feeds = list(o.feed or [])
+        if o.feeds_file:
+            feeds += read_feeds_file(o.feeds_file)
+        if not o.input and not feeds:
+            raise UsageError("at least one --input GLOB or --feed URL (or --feeds-file) is required")
         if not o.output:
             raise UsageError("--output DIR is required")
         date = o.date or dt.datetime.now(dt.timezone.utc).date().isoformat()
@@ -104,7 +133,10 @@ class RunConfig:
             except ValueError as exc:
                 raise UsageError(f"--languages: {exc}") from None
         return cls(
-            inputs=tuple(o.input),
+            inputs=tuple(o.input or ()),
+            feeds=tuple(dict.fromkeys(feeds)),
+            state_dir=(o.state_dir or posixpath.join(o.output.rstrip("/") or "/", "_state")),
+            allow_private_network=bool(o.allow_private_network),
             output=o.output.rstrip("/") or "/",
             date=date,
             cleaning=o.cleaning,

@@ -29,6 +29,7 @@ class Manifest:
     counts: dict = field(default_factory=dict)  # table -> rows
     partitions: dict = field(default_factory=dict)  # table -> partition -> rows
     files: list[dict] = field(default_factory=list)
+    feeds: dict = field(default_factory=dict)  # feed counts: fetched, not modified, bozo, skipped as seen, ...
     inputs_total: int | None = None
     accounted: bool = False  # inputs_total == documents + errors
 

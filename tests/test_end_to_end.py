@@ -184,3 +184,33 @@ def test_schema_command_ddl_loads_the_written_files(sample_run, table):
     described = con.execute(f"describe {table}").fetchall()
     assert [f["name"] for f in bigquery] == [row[0] for row in described]
     assert all(f.get("description") for f in bigquery)
+
+
+def test_feeds_end_to_end_with_conditional_second_run(tmp_path):
+    from tests.feed_server import FeedServer, serve_podcast
+
+    with FeedServer() as server:
+        feed = serve_podcast(server, "/podcast", etag='"v1"')
+        feeds_file = tmp_path / "feeds.txt"
+        feeds_file.write_text(f"# our podcast\n{feed}\n\n")
+        out = tmp_path / "out"
+        args = ("run", f"--feeds-file={feeds_file}", f"--output={out}", "--allow-private-network")
+        first = run_cli(*args)
+        assert first.returncode == 0, first.stderr[-3000:]
+        docs = rows(out, "documents", "source_kind, format, timed, guid, feed_title, published_at")
+        assert len(docs) == 4 and {d[0] for d in docs} == {"feed"}
+        assert sorted(d[1] for d in docs) == ["json", "srt", "txt", "vtt"]
+        assert sum(d[2] for d in docs) == 3 and all(d[4] for d in docs)
+        speakers = {s for (s,) in rows(out, "segments", "speaker", "speaker is not null")}
+        assert speakers
+        second = run_cli(*args)
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert any(r.headers.get("if-none-match") == '"v1"' for r in server.requests_to("/podcast/feed.xml"))
+        assert len(rows(out, "documents", "doc_id")) == 4  # nothing ingested twice
+        manifests = sorted((out / "_runs").glob("*.json"))
+        last = json.loads(manifests[-1].read_text())
+        assert last["feeds"]["feeds_not_modified"] == 1 and last["accounted"] is True
+        refused = run_cli("run", f"--feed={feed}", f"--output={tmp_path / 'refused'}")
+        assert refused.returncode == 0
+        (error,) = rows(tmp_path / "refused", "errors", "error_type, source_uri")
+        assert error[0] == "Refused" and error[1] == feed
