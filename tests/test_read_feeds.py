@@ -8,7 +8,7 @@ import apache_beam as beam
 import pytest
 
 from tests.conftest import SHARED, beam_test_pipeline
-from tests.feed_server import FeedServer, flaky, huge, redirect, serve_podcast, slow, static
+from tests.feed_server import FeedServer, conditional, flaky, huge, redirect, serve_podcast, slow, static
 from transforms.feed_state import (
     NEW_SEEN_FILE,
     Validators,
@@ -211,3 +211,35 @@ def test_state_files_are_replaced_atomically(tmp_path, monkeypatch):
 def test_committing_an_unknown_run_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         commit_run(str(tmp_path / "state"), "never-ran")
+
+
+def test_a_changed_feed_adds_only_its_new_entries(server, tmp_path):
+    state = tmp_path / "state"
+    one = "<item><title>One</title><guid>urn:changed:1</guid><description>First story.</description></item>"
+    two = "<item><title>Two</title><guid>urn:changed:2</guid><description>Second story.</description></item>"
+    url = server.route("/changed.xml", conditional(rss(one), '"v1"', "Fri, 20 Nov 2026 10:00:00 GMT"))
+    docs, errors, _ = run_feeds(tmp_path, [url], state, "changed-1")
+    assert [d.meta.guid for d in docs] == ["urn:changed:1"] and errors == []
+    commit_run(str(state), "changed-1")
+    server.route("/changed.xml", conditional(rss(one + two), '"v2"', "Sat, 21 Nov 2026 10:00:00 GMT"))
+    docs, errors, inputs = run_feeds(tmp_path, [url], state, "changed-2")
+    assert [d.meta.guid for d in docs] == ["urn:changed:2"] and errors == [] and len(inputs) == 1
+    assert server.requests_to("/changed.xml")[-1].headers.get("if-none-match") == '"v1"'
+    assert read_run_stats(str(state), "changed-2")["entries_skipped_seen"] == 1
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["file:///etc/passwd", "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/latest/meta-data/"],
+)
+def test_item_links_to_local_files_or_metadata_are_refused_dead_letters(server, tmp_path, link):
+    item = (
+        '<item><title>Bad link</title><guid>urn:bad:1</guid><podcast:transcript xmlns:podcast="https://podcastindex.org/namespace/1.0" '
+        f'url="{link}" type="text/vtt"/></item>'
+    )
+    url = server.route(f"/badlink-{abs(hash(link))}.xml", static(rss(item)))
+    docs, errors, inputs = run_feeds(tmp_path, [url], tmp_path / "state", f"bad-{abs(hash(link))}")
+    assert docs == [] and len(errors) == 1 == len(inputs)
+    (error,) = errors
+    assert error.source_uri == link and error.error_type == "TranscriptFetchFailed"
+    assert "refused" in error.message.lower() or "not fetched" in error.message.lower()
