@@ -1,8 +1,11 @@
-"""Language tagger: determinism, clear cases, priors, restrictions, and faithfulness to langdetect."""
+"""Language tagger: determinism, clear cases, priors, restrictions, early stopping, faithfulness to langdetect, the devset."""
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,7 @@ from transforms.language import UND, LanguageGuess, LanguageTagger
 
 SHARED = Path(os.environ.get("NEWSBEAM_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 LINGUA = SHARED / "corpora" / "lingua-testdata"
+DEVSET = SHARED / "devset"
 
 PARAGRAPHS = {
     "en": "The city council met on Tuesday evening to discuss the new budget, and several "
@@ -181,6 +185,7 @@ def _langdetect_sums(tagger: LanguageTagger, texts: list[str]) -> np.ndarray:
         detector.cleaning_text()
         for gram in detector._extract_ngrams():
             probs = np.asarray(factory.word_lang_prob_map[gram])[order]
+            probs = np.where(probs >= language.MIN_PROFILE_FREQ, probs, 0.0)  # the tagger's pruning
             weight = language.TRIGRAM_WEIGHT if len(gram) == 3 else 1.0
             sums[i] += weight * np.log1p(probs / epsilon)
     return sums
@@ -188,7 +193,8 @@ def _langdetect_sums(tagger: LanguageTagger, texts: list[str]) -> np.ndarray:
 
 def test_ngrams_are_exactly_langdetects(tagger, monkeypatch):
     # With langdetect's own Latin-stripping threshold the tagger must see the
-    # very n-grams langdetect extracts, so its sums equal ours up to float32.
+    # very n-grams langdetect extracts, so its sums (over all n-grams: no early
+    # stopping in log_likelihoods) equal ours up to float32.
     monkeypatch.setattr(language, "_LATIN_STRIP_RATIO", 0.5)
     texts = [*PARAGRAPHS.values(), CODE_SWITCH, *TRICKY, "Ab", "ABC def", "x  y"]
     if (LINGUA / "word-pairs").is_dir():
@@ -214,3 +220,69 @@ def test_agrees_with_langdetect_on_sentences(tagger):
     ours = [g.language for g in tagger.detect_many(lines)]
     agreement = np.mean([a == b for a, b in zip(ours, reference, strict=True)])
     assert agreement >= 0.95, f"agreement with langdetect {agreement:.1%}"
+
+
+def test_profiles_are_cut_at_one_depth(tagger):
+    # Korean's profile keeps Han bigrams ten times rarer than Chinese's does;
+    # uncut, they alone made this short Chinese sentence Korean.
+    assert language.MIN_PROFILE_FREQ > 0
+    assert tagger.detect("我们一定要坚持反复地看这些文件。").language == "zh-cn"
+
+
+def test_early_stopping_keeps_the_answers_of_all_ngrams(tagger):
+    # The first look decides only when the rest could not overturn it: the
+    # languages equal those of scoring every n-gram (with and without a prior).
+    lines = lingua_lines("sentences", per_language=3, min_chars=60)
+    texts = lines + [" ".join(lines[i : i + 4]) for i in range(0, len(lines), 4)]
+    loglik, judged = tagger.log_likelihoods(texts)
+    full = [tagger.languages[i] if ok else UND for i, ok in zip(loglik.argmax(axis=1).tolist(), judged, strict=True)]
+    assert [g.language for g in tagger.detect_many(texts)] == full
+    for prior in ("en", "ru"):
+        z = loglik / language.TEMPERATURE
+        z[:, tagger.languages.index(prior)] += language.PRIOR_LOG_ODDS
+        with_prior = [tagger.languages[i] if ok else UND for i, ok in zip(z.argmax(axis=1).tolist(), judged, strict=True)]
+        assert [g.language for g in tagger.detect_many(texts, [prior] * len(texts))] == with_prior
+
+
+def test_early_stopping_reads_a_sample_of_the_whole_text(tagger):
+    # The sample is spread over the text: an English lead-in does not decide a
+    # German article, which is decided on the sample alone (its evidence
+    # falls short of all n-grams') with a clear score.
+    text = PARAGRAPHS["en"] + " " + PARAGRAPHS["de"] * 6
+    guess = tagger.detect(text)
+    assert guess.language == "de"
+    assert guess.score > 0.99
+    sample, _ = tagger._evidence([text], None, early=True)
+    everything, _ = tagger.log_likelihoods([text])
+    assert (sample <= everything).all() and (sample < everything).any()
+
+
+def test_early_stopping_does_not_depend_on_the_batch(tagger):
+    # Long texts (a wider sample stride) and short ones in one chunk, or alone.
+    texts = [PARAGRAPHS["ru"] * 30, *PARAGRAPHS.values(), "Yes.", CODE_SWITCH, PARAGRAPHS["ja"] * 12]
+    priors = ["ru", None, "de", "en", None, "fr", None, None, "en", "en", "ja"]
+    alone = [tagger.detect(t, p) for t, p in zip(texts, priors, strict=True)]
+    assert tagger.detect_many(texts, priors) == alone
+    assert tagger.detect_many(texts[::-1], priors[::-1])[::-1] == alone
+
+
+@pytest.mark.skipif(not (DEVSET / "expected.json").is_file(), reason=f"shared devset not present at {DEVSET}")
+def test_devset_documents_get_their_expected_language(tagger):
+    expected = json.loads((DEVSET / "expected.json").read_text(encoding="utf-8"))
+    assert expected
+    for name, facts in expected.items():
+        raw = subprocess.run(
+            [sys.executable, str(SHARED / "tools" / "score_cleaning.py"), "--raw", str(DEVSET / name)],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=True,
+        ).stdout
+        guess = tagger.detect(raw)
+        assert guess.language == facts["language"], name
+        # Its lines of a few words, as segments with the document's language
+        # as prior, keep it (all-capital captions included).
+        lines = [line for line in raw.splitlines() if sum(word.isalpha() for word in line.split()) >= 3]
+        assert lines, name
+        tags = {g.language for g in tagger.detect_many(lines, [guess.language] * len(lines))}
+        assert tags == {facts["language"]}, name
