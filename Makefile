@@ -29,6 +29,7 @@ eval: $(STAMP)
 	$(BIN)/python tools/eval_cleaning.py --shared $(SHARED)
 	$(BIN)/python tools/eval_language.py --shared $(SHARED)
 	$(BIN)/python tools/eval_topics.py --shared $(SHARED)
+	$(BIN)/python tools/eval_segmentation.py --shared $(SHARED)
 
 ## bench: throughput and memory figures into bench/results.json
 bench: $(STAMP)
