@@ -1,7 +1,6 @@
 """Feed parsing, entry documents and transcripts at the plain-function level, over a real local server."""
 import datetime as dt
 import io
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -221,15 +220,13 @@ def test_billion_laughs_does_not_expand(variant):
     if variant == "utf-16":
         data = data.decode().replace('encoding="utf-8"', 'encoding="utf-16"').encode("utf-16")
     tracemalloc.start()
-    started = time.monotonic()
     try:
         feed = parse_feed(data, "http://feeds.example/rss")
         texts = [document_from_content(e).payload for e in feed.entries]
     finally:
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    assert time.monotonic() - started < 5
-    assert peak < 20_000_000
+    assert peak < 20_000_000  # expansion would need gigabytes
     assert all(len(t) < 1000 for t in texts) and "lollollol" not in (feed.title or "")
 
 
