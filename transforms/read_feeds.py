@@ -69,15 +69,12 @@ def _stat(name: str, n: int = 1):
     return beam.pvalue.TaggedOutput(STATS, (name, n))
 
 
-class _FetchFeed(beam.DoFn):
-    """A feed URL -> its entries, or one ErrorRecord if the feed failed as a whole."""
+class _WithFetcher(beam.DoFn):
+    """A DoFn holding one HTTP fetcher per worker: made in setup, closed in teardown, never pickled open."""
 
-    def __init__(self, state_dir: str, options: FetchOptions):
-        self.state_dir = state_dir
+    def __init__(self, options: FetchOptions):
         self.options = options
         self._fetcher: HttpFetcher | None = None
-        self.bozo = Metrics.counter("newsbeam", "feeds_bozo")
-        self.failed = Metrics.counter("newsbeam", "feeds_failed")
 
     def setup(self):
         self._fetcher = HttpFetcher(self.options)
@@ -85,6 +82,16 @@ class _FetchFeed(beam.DoFn):
     def teardown(self):
         if self._fetcher is not None:
             self._fetcher.close()
+
+
+class _FetchFeed(_WithFetcher):
+    """A feed URL -> its entries, or one ErrorRecord if the feed failed as a whole."""
+
+    def __init__(self, state_dir: str, options: FetchOptions):
+        super().__init__(options)
+        self.state_dir = state_dir
+        self.bozo = Metrics.counter("newsbeam", "feeds_bozo")
+        self.failed = Metrics.counter("newsbeam", "feeds_failed")
 
     def process(self, url: str):
         try:
@@ -149,21 +156,13 @@ class _ChooseUnseen(beam.DoFn):
         yield chosen
 
 
-class _EntryToDocument(beam.DoFn):
+class _EntryToDocument(_WithFetcher):
     """An entry -> a RawDocument (from its transcript, content or summary) or an ErrorRecord."""
 
     def __init__(self, options: FetchOptions, max_tries: int):
-        self.options = options
+        super().__init__(options)
         self.max_tries = max_tries
-        self._fetcher: HttpFetcher | None = None
         self.fallbacks = Metrics.counter("newsbeam", "transcript_fallbacks")
-
-    def setup(self):
-        self._fetcher = HttpFetcher(self.options)
-
-    def teardown(self):
-        if self._fetcher is not None:
-            self._fetcher.close()
 
     def process(self, entry):
         try:
