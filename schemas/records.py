@@ -105,6 +105,14 @@ class TimedSpan:
     end_seconds: float | None
 
 
+def media_time(timeline: tuple[TimedSpan, ...], start: int, end: int) -> tuple[float | None, float | None]:
+    """(start_seconds, end_seconds) of the cues overlapping text[start:end]; (None, None) when untimed."""
+    times = [t for t in timeline if t.start < end and t.end > start]
+    t0 = min((t.start_seconds for t in times if t.start_seconds is not None), default=None)
+    t1 = max((t.end_seconds for t in times if t.end_seconds is not None), default=None)
+    return t0, t1
+
+
 @dataclass(frozen=True)
 class CleanedDocument:
     meta: SourceMeta

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemas.records import Block, Edit, ParsedTranscript, TimedSpan, Turn
+from schemas.records import Block, Edit, ParsedTranscript, TimedSpan, Turn, media_time
 
 PROFILES = ("full", "light", "none")
 DATA_DIR = Path(__file__).resolve().parent / "data" / "cleaning"
@@ -863,12 +863,9 @@ def _build_turns(
             continue
         s = start + len(chunk) - len(chunk.lstrip())
         e = start + len(chunk.rstrip())
-        times = [t for t in timeline if t.start < e and t.end > s]
-        t0 = min((t.start_seconds for t in times if t.start_seconds is not None), default=None)
-        t1 = max((t.end_seconds for t in times if t.end_seconds is not None), default=None)
         if turns and turns[-1].end >= s:  # a zero-width break right after another
             continue
-        turns.append(Turn(s, e, spk, rl, t0, t1, clip))
+        turns.append(Turn(s, e, spk, rl, *media_time(timeline, s, e), clip))
     return tuple(turns)
 
 

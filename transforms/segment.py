@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from schemas.records import TimedSpan, Turn
+from schemas.records import TimedSpan, Turn, media_time
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 STOPWORD_DIR = DATA_DIR / "segment"
@@ -464,13 +464,6 @@ def segment_sentences(
     return _merge_short(groups, min_chars, max_chars)
 
 
-def _timing(timeline: tuple[TimedSpan, ...], start: int, end: int) -> tuple[float | None, float | None]:
-    times = [t for t in timeline if t.start < end and t.end > start]
-    t0 = min((t.start_seconds for t in times if t.start_seconds is not None), default=None)
-    t1 = max((t.end_seconds for t in times if t.end_seconds is not None), default=None)
-    return t0, t1
-
-
 def segment_transcript(
     text: str,
     turns: tuple[Turn, ...],
@@ -498,6 +491,6 @@ def segment_transcript(
     for turn in turns:
         sentences = split_sentences(text, turn.start, turn.end)
         for s, e in segment_sentences(text, sentences, min_chars, max_chars, stopwords, cohesion):
-            t0, t1 = _timing(timeline, s, e)
+            t0, t1 = media_time(timeline, s, e)
             segments.append(SegmentSpan(s, e, turn.speaker, turn.speaker_role, t0, t1))
     return segments
