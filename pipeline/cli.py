@@ -19,6 +19,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, 
 from pipeline.batch import build_pipeline
 from pipeline.options import NewsbeamOptions, RunConfig, UsageError
 from pipeline.publish import Manifest, publish, staging_dir_for, versions
+from transforms.filesystem import ensure_dir
 
 # Beam's DirectRunner first tries to download the Prism runner; the Python
 # FnApiRunner is what it falls back to, so newsbeam asks for it directly
@@ -38,10 +39,7 @@ def check_output(output: str) -> None:
     try:
         if _is_local_file(output):
             raise UsageError(f"--output {output!r} is a file, not a directory")
-        try:
-            FileSystems.mkdirs(probe_dir)
-        except OSError:
-            pass
+        ensure_dir(probe_dir)
         with FileSystems.create(probe) as handle:
             handle.write(b"")
         FileSystems.delete([probe])

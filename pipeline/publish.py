@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.tables import SCHEMA_VERSION
+from transforms.filesystem import ensure_dir
 from transforms.run_stats import read_input_count
 
 RUNS_DIR = "_runs"
@@ -51,13 +52,6 @@ def _row_count(path: str) -> int:
         return pq.ParquetFile(handle).metadata.num_rows
 
 
-def _mkdirs(path: str) -> None:
-    try:
-        FileSystems.mkdirs(path)
-    except OSError:
-        pass
-
-
 def versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -88,7 +82,7 @@ def publish(output: str, run_id: str, manifest: Manifest) -> Manifest:
         relative = src[len(staging):].lstrip("/")
         table, partition = relative.split("/", 1)[0], posixpath.dirname(relative.split("/", 1)[1])
         dst = posixpath.join(output, relative)
-        _mkdirs(posixpath.dirname(dst))
+        ensure_dir(posixpath.dirname(dst))
         FileSystems.rename([src], [dst])
         rows = _row_count(dst)
         counts[table] = counts.get(table, 0) + rows
@@ -105,7 +99,7 @@ def publish(output: str, run_id: str, manifest: Manifest) -> Manifest:
     except Exception:  # noqa: BLE001 - leftover staging is harmless and reported by inspect
         pass
     runs = posixpath.join(output, RUNS_DIR)
-    _mkdirs(runs)
+    ensure_dir(runs)
     with FileSystems.create(posixpath.join(runs, f"{run_id}.json")) as handle:
         handle.write(json.dumps(asdict(manifest), indent=2, sort_keys=True, default=str).encode())
     return manifest

@@ -18,6 +18,7 @@ from apache_beam.metrics import Metrics
 
 from schemas.records import ErrorRecord, TaggedDocument
 from schemas.tables import TABLES, document_row, error_row, segment_rows
+from transforms.filesystem import ensure_dir
 
 DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024
 DEFAULT_ROW_GROUP_ROWS = 50_000
@@ -88,7 +89,7 @@ class _WritePartition(beam.DoFn):
         start = 0
         while start < len(rows):
             path = posixpath.join(directory, f"part-{self.run_id}-{part:05d}.parquet")
-            _mkdirs(directory)
+            ensure_dir(directory)
             count = 0
             with FileSystems.create(path) as handle:
                 writer = pq.ParquetWriter(handle, schema, compression="zstd")
@@ -104,13 +105,6 @@ class _WritePartition(beam.DoFn):
             self.files_written.inc()
             yield WrittenFile(table, partition, path, count)
             part += 1
-
-
-def _mkdirs(path: str) -> None:
-    try:
-        FileSystems.mkdirs(path)
-    except OSError:
-        pass  # exists already; object stores have no directories at all
 
 
 class WritePartitionedParquet(beam.PTransform):

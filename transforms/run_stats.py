@@ -11,6 +11,8 @@ import posixpath
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from transforms.filesystem import ensure_dir
+
 STATS_DIR = "_stats"
 
 
@@ -28,10 +30,7 @@ class _WriteCount(beam.DoFn):
 
     def process(self, count: int):
         directory = posixpath.join(self.staging_dir, STATS_DIR)
-        try:
-            FileSystems.mkdirs(directory)
-        except OSError:
-            pass
+        ensure_dir(directory)
         with FileSystems.create(posixpath.join(directory, "inputs.json")) as handle:
             handle.write(json.dumps({"inputs": count}).encode())
         yield count
