@@ -36,7 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline transforms schemas tests tools bench
+	$(BIN)/ruff check pipeline transforms schemas tests tools bench deploy
 
 clean:
 	rm -rf $(OUTPUT) build *.egg-info

@@ -13,6 +13,7 @@ setup(
     packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*", "schemas", "schemas.*", "samples"]),
     package_data={
         "transforms": ["data/*.json", "data/*.txt", "data/*/*.txt", "data/*/*.json"],
+        "schemas": ["contract/*.json"],
         "samples": ["*.txt", "*.srt", "*.vtt", "*.json", "*.gz", "*.md"],
     },
     include_package_data=True,

@@ -10,6 +10,7 @@ import os
 import posixpath
 import secrets
 import sys
+import time
 import uuid
 
 import apache_beam as beam
@@ -18,7 +19,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, 
 
 from pipeline.batch import build_pipeline
 from pipeline.options import NewsbeamOptions, RunConfig, UsageError
-from pipeline.publish import Manifest, publish, staging_dir_for, versions
+from pipeline.publish import Manifest, discard_staging, publish, published_doc_ids, recover, staging_dir_for, versions
 from transforms.filesystem import ensure_dir
 
 # Beam's DirectRunner first tries to download the Prism runner; the Python
@@ -75,27 +76,59 @@ def _summary(manifest: Manifest, output: str) -> str:
     return "\n".join(lines)
 
 
-def run_batch(argv: list[str]) -> int:
+def _one_line(manifest: Manifest, output: str) -> str:
+    """The whole run on one line, for cron mail and Airflow logs."""
+    c = manifest.counts
+    return (
+        f"newsbeam {manifest.mode} {manifest.settings.get('date')} {'ok' if manifest.accounted else 'UNACCOUNTED'}: "
+        f"run {manifest.run_id}, {manifest.inputs_total} inputs -> {c.get('documents', 0)} documents, "
+        f"{c.get('segments', 0)} segments, {c.get('errors', 0)} errors in {len(manifest.files)} files; "
+        f"replaced {len(manifest.replaced)} partitions ({manifest.retired_files} old files); "
+        f"{manifest.timings.get('total', 0):.1f}s; manifest {posixpath.join(output, '_runs', manifest.run_id + '.json')}"
+    )
+
+
+RUN_HELP = "Batch run over transcript files and feeds; adds its rows to the dataset."
+NIGHTLY_HELP = (
+    "Ingest one UTC day: feed entries published that day (plus --lookback-hours of late entries the dataset "
+    "lacks) and files matched by date-templated globs ('transcripts/{date}/*.vtt'). The day's partitions are "
+    "replaced as a whole, so rerunning a night, or running it after a crash, leaves the rows of one run."
+)
+
+
+def run_pipeline(argv: list[str], mode: str = "run") -> int:
+    """`newsbeam run` (appends to the dataset) and `newsbeam nightly` (replaces its date's partitions)."""
+    t0 = time.monotonic()
     options = PipelineOptions(argv)
-    cfg = RunConfig.from_options(options)
+    cfg = RunConfig.from_options(options, mode)
     if options.view_as(StandardOptions).runner is None:
         options.view_as(StandardOptions).runner = DEFAULT_RUNNER
     # Workers import the transforms from the installed package.
     options.view_as(SetupOptions).save_main_session = False
     check_output(cfg.output)
     started = dt.datetime.now(dt.timezone.utc)
+    recovery = recover(cfg.output)
+    for run in recovery.rolled_forward:
+        print(f"newsbeam: completed the commit of run {run}, which was killed while publishing", file=sys.stderr)
     run_id = new_run_id(started)
     staging = staging_dir_for(cfg.output, run_id)
+    known_ids = published_doc_ids(cfg.output, cfg.lookback_dates()) if mode == "nightly" else None
     pipeline = beam.Pipeline(options=options)
-    build_pipeline(pipeline, cfg, run_id, started, staging)
-    pipeline.run().wait_until_finish()
+    build_pipeline(pipeline, cfg, run_id, started, staging, known_ids)
+    pipeline_started = time.monotonic()
+    try:
+        pipeline.run().wait_until_finish()
+    except Exception as exc:  # noqa: BLE001 - any pipeline failure: nothing was published
+        _LOG.exception("run %s failed", run_id)
+        discard_staging(cfg.output, run_id)
+        print(f"newsbeam: error: run {run_id} failed, nothing was published: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    pipeline_done = time.monotonic()
     feed_stats = {}
     if cfg.feeds:
-        # Only now that the run succeeded do its entries count as seen.
-        from transforms.feed_state import commit_run, read_run_stats
+        from transforms.feed_state import read_run_stats
 
         feed_stats = read_run_stats(cfg.state_dir, run_id) or {}
-        commit_run(cfg.state_dir, run_id)
     manifest = Manifest(
         run_id=run_id,
         started_at=started.isoformat(),
@@ -105,9 +138,23 @@ def run_batch(argv: list[str]) -> int:
         feeds=feed_stats,
         options={k: v for k, v in options.get_all_options(drop_default=True).items()},
         versions=versions(),
+        mode=mode,
+        # Seconds to the commit point: setup (recovery, reading the lookback days' ids), pipeline.
+        timings={
+            "setup": round(pipeline_started - t0, 3),
+            "pipeline": round(pipeline_done - pipeline_started, 3),
+            "total": round(time.monotonic() - t0, 3),
+        },
     )
-    manifest = publish(cfg.output, run_id, manifest)
-    print(_summary(manifest, cfg.output))
+    manifest = publish(
+        cfg.output,
+        run_id,
+        manifest,
+        replace_dates=(cfg.date,) if mode == "nightly" else (),
+        # Entries count as seen only once their rows are published.
+        feed_state_dir=cfg.state_dir if cfg.feeds else None,
+    )
+    print(_one_line(manifest, cfg.output) if mode == "nightly" else _summary(manifest, cfg.output))
     if not manifest.accounted:
         print(
             f"newsbeam: error: {manifest.inputs_total} inputs but {manifest.counts['documents']} documents "
@@ -168,27 +215,57 @@ def print_schema(argv: list[str]) -> int:
     return 0
 
 
+def inspect_dataset(argv: list[str]) -> int:
+    from pipeline.inspect import DEFAULT_RUNS, DatasetError, render_html, render_text, summarize
+
+    parser = argparse.ArgumentParser(prog="newsbeam inspect", description="Summarize a dataset written by `newsbeam run`.")
+    parser.add_argument("dir", help="Dataset root (--output of the runs).")
+    parser.add_argument("--html", metavar="FILE", help="Also write a one-page HTML report with charts.")
+    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="How many of the last runs to list.")
+    parser.add_argument("--partitions", type=int, default=20, help="Newest partitions listed per table (0: all).")
+    args = parser.parse_args(argv)
+    try:
+        summary = summarize(args.dir, runs=args.runs)
+        if args.html:
+            with FileSystems.create(args.html) as handle:
+                handle.write(render_html(summary).encode("utf-8"))
+    except (DatasetError, OSError) as exc:
+        print(f"newsbeam: error: {exc}", file=sys.stderr)
+        return 2
+    print(render_text(summary, max_partitions=args.partitions))
+    if args.html:
+        print(f"html report: {args.html}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="newsbeam", description="Ingest broadcast and news transcripts into partitioned Parquet.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_parser = sub.add_parser("run", help="Batch run over transcript files.", add_help=False)
+    run_parser = sub.add_parser("run", help="Batch run over files and feeds; appends to the dataset.", add_help=False)
     run_parser.add_argument("-h", "--help", action="store_true")
+    nightly_parser = sub.add_parser(
+        "nightly", help="Ingest one day (--date) and replace that day's partitions: safe to rerun.", add_help=False
+    )
+    nightly_parser.add_argument("-h", "--help", action="store_true")
     sub.add_parser("train-topics", help="Train a topic model on a labelled CSV.", add_help=False)
     sub.add_parser("schema", help="Print a table's schema (arrow, bigquery, duckdb).", add_help=False)
-    commands = {"train-topics": train_topics, "schema": print_schema}
+    sub.add_parser("inspect", help="Summarize a dataset: partitions, rows, languages, topics, errors, runs.", add_help=False)
+    commands = {"train-topics": train_topics, "schema": print_schema, "inspect": inspect_dataset}
     if argv[:1] and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     args, rest = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "run":
+    if args.command in ("run", "nightly"):
         if args.help:
-            help_parser = argparse.ArgumentParser(prog="newsbeam run", description="Batch run; unknown flags go to Beam.")
+            help_parser = argparse.ArgumentParser(
+                prog=f"newsbeam {args.command}", description=f"{NIGHTLY_HELP if args.command == 'nightly' else RUN_HELP} Unknown flags go to Beam."
+            )
             NewsbeamOptions._add_argparse_args(help_parser)
             help_parser.print_help()
             return 0
         try:
-            return run_batch(rest)
+            return run_pipeline(rest, args.command)
         except UsageError as exc:
             print(f"newsbeam: error: {exc}", file=sys.stderr)
             return 2

@@ -13,6 +13,8 @@ from transforms.parquet import DEFAULT_ROW_GROUP_ROWS, DEFAULT_TARGET_FILE_BYTES
 from transforms.read import DEFAULT_MAX_BYTES
 from transforms.segment import DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS
 
+DEFAULT_LOOKBACK_HOURS = 24.0
+
 
 class NewsbeamOptions(PipelineOptions):
     @classmethod
@@ -45,6 +47,13 @@ class NewsbeamOptions(PipelineOptions):
             dest="topic_model",
             default=None,
             help="Topic model file written by `newsbeam train-topics` (default: the built-in lexicon classifier).",
+        )
+        parser.add_argument(
+            "--lookback-hours",
+            dest="lookback_hours",
+            type=float,
+            default=DEFAULT_LOOKBACK_HOURS,
+            help="nightly: also take feed entries published this many hours before the day, if the dataset lacks them.",
         )
         parser.add_argument("--target-file-bytes", dest="target_file_bytes", type=int, default=DEFAULT_TARGET_FILE_BYTES)
         parser.add_argument("--row-group-rows", dest="row_group_rows", type=int, default=DEFAULT_ROW_GROUP_ROWS)
@@ -86,10 +95,25 @@ class RunConfig:
     topic_model: str | None
     target_file_bytes: int
     row_group_rows: int
+    mode: str = "run"  # run appends to the dataset; nightly replaces its date's partitions
+    lookback_hours: float = 0.0
+    window_start: dt.datetime | None = None  # nightly: feed entries published in [start, end)
+    window_end: dt.datetime | None = None
+
+    def lookback_dates(self) -> tuple[str, ...]:
+        """nightly: the days before `date` that late entries may be added to."""
+        if self.window_start is None:
+            return ()
+        first, day = self.window_start.date(), dt.date.fromisoformat(self.date)
+        return tuple((first + dt.timedelta(days=i)).isoformat() for i in range((day - first).days))
 
     @classmethod
-    def from_options(cls, options: PipelineOptions) -> RunConfig:
+    def from_options(cls, options: PipelineOptions, mode: str = "run") -> RunConfig:
         o = options.view_as(NewsbeamOptions)
+        if mode == "nightly" and not o.date:
+            raise UsageError("nightly needs --date YYYY-MM-DD: the day to ingest")
+        if o.lookback_hours < 0:
+            raise UsageError("--lookback-hours must not be negative")
         feeds = list(o.feed or [])
         if o.feeds_file:
             feeds += read_feeds_file(o.feeds_file)
@@ -124,6 +148,12 @@ class RunConfig:
                 load_topic_model(o.topic_model)
             except (OSError, ValueError, KeyError) as exc:
                 raise UsageError(f"--topic-model {o.topic_model!r}: {exc}") from None
+        inputs = tuple(o.input or ())
+        window_start = window_end = None
+        if mode == "nightly":
+            inputs = tuple(expand_date_template(pattern, dt.date.fromisoformat(date)) for pattern in inputs)
+            window_end = dt.datetime.combine(dt.date.fromisoformat(date), dt.time(), dt.timezone.utc) + dt.timedelta(days=1)
+            window_start = window_end - dt.timedelta(days=1, hours=o.lookback_hours)
         languages = tuple(x.strip() for x in o.languages.split(",") if x.strip()) if o.languages else None
         if languages:
             from transforms.language import LanguageTagger
@@ -133,7 +163,7 @@ class RunConfig:
             except ValueError as exc:
                 raise UsageError(f"--languages: {exc}") from None
         return cls(
-            inputs=tuple(o.input or ()),
+            inputs=inputs,
             feeds=tuple(dict.fromkeys(feeds)),
             state_dir=(o.state_dir or posixpath.join(o.output.rstrip("/") or "/", "_state")),
             allow_private_network=bool(o.allow_private_network),
@@ -148,4 +178,16 @@ class RunConfig:
             topic_model=o.topic_model,
             target_file_bytes=o.target_file_bytes,
             row_group_rows=o.row_group_rows,
+            mode=mode,
+            lookback_hours=o.lookback_hours if mode == "nightly" else 0.0,
+            window_start=window_start,
+            window_end=window_end,
         )
+
+
+def expand_date_template(pattern: str, date: dt.date) -> str:
+    """'transcripts/{date}/*.vtt' -> 'transcripts/2026-11-24/*.vtt'; '{date:%Y/%m/%d}' formats it."""
+    try:
+        return pattern.format(date=date)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UsageError(f"--input {pattern!r}: only {{date}} or {{date:FORMAT}} may appear in braces ({exc})") from None

@@ -200,7 +200,7 @@ def test_state_files_are_replaced_atomically(tmp_path, monkeypatch):
     def crash(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("transforms.feed_state.os.replace", crash)
+    monkeypatch.setattr("transforms.filesystem.os.replace", crash)
     with pytest.raises(OSError):
         save_validators(state, Validators("https://feeds.example/rss", '"b"'))
     monkeypatch.undo()

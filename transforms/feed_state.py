@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import posixpath
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from apache_beam.io.filesystems import FileSystems
+from transforms.filesystem import delete, read_bytes, write_atomic
+from transforms.filesystem import join as _join
 
 # Layout, under a local path or any Beam filesystem URI:
 #   seen.txt                        doc ids of every entry ingested so far, one a line, sorted
@@ -49,14 +47,6 @@ class CommitSummary:
     validators_dropped: int
 
 
-def _is_local(path: str) -> bool:
-    return FileSystems.get_scheme(path) is None
-
-
-def _join(base: str, *parts: str) -> str:
-    return os.path.join(base, *parts) if _is_local(base) else posixpath.join(base, *parts)
-
-
 def run_dir(state_dir: str, run_id: str) -> str:
     return _join(state_dir, RUNS_DIR, run_id)
 
@@ -67,57 +57,6 @@ def seen_path(state_dir: str) -> str:
 
 def validators_path(state_dir: str, feed_url: str) -> str:
     return _join(state_dir, VALIDATORS_DIR, hashlib.sha256(feed_url.encode()).hexdigest()[:32] + ".json")
-
-
-def read_bytes(path: str) -> bytes | None:
-    """The file's bytes, or None if it does not exist."""
-    if _is_local(path):
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return None
-    if not FileSystems.exists(path):
-        return None
-    with FileSystems.open(path) as handle:
-        return handle.read()
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace a file so readers see the old or the new content, never a torn one.
-
-    Locally: a temp file in the same directory, fsync, rename. On object stores (gs://, s3://) an
-    object only appears once its upload completes, which is the same guarantee.
-    """
-    if not _is_local(path):
-        with FileSystems.create(path) as handle:
-            handle.write(data)
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def delete(path: str) -> None:
-    if _is_local(path):
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-    elif FileSystems.exists(path):
-        FileSystems.delete([path])
 
 
 def load_validators(state_dir: str, feed_url: str) -> Validators | None:

@@ -44,24 +44,46 @@ def partition_date(published_at: dt.datetime | None, default_date: str) -> str:
     return published_at.astimezone(dt.timezone.utc).date().isoformat()
 
 
+@dataclass(frozen=True)
+class PartitionDates:
+    """Which date partition a row goes to.
+
+    A batch run files rows under their publication date, undated ones under
+    the run's date. A nightly run for date D owns D's partitions and may add
+    late rows to the few days before it (`allowed`); a row dated anywhere else,
+    and every errors row, goes under D so that rerunning the night replaces it.
+    """
+
+    default: str
+    allowed: frozenset[str] | None = None
+    errors_on_default: bool = False
+
+    def for_document(self, published_at: dt.datetime | None) -> str:
+        date = partition_date(published_at, self.default)
+        return date if self.allowed is None or date in self.allowed else self.default
+
+    def for_error(self, published_at: dt.datetime | None) -> str:
+        return self.default if self.errors_on_default else self.for_document(published_at)
+
+
 def _language_dir(language: str) -> str:
     # Partition values go into paths: keep them to safe characters.
     return "".join(c if c.isalnum() or c == "-" else "_" for c in language) or "und"
 
 
 class _ToRows(beam.DoFn):
-    def __init__(self, run_id: str, ingested_at: dt.datetime, default_date: str):
+    def __init__(self, run_id: str, ingested_at: dt.datetime, dates: PartitionDates):
         self.run_id = run_id
         self.ingested_at = ingested_at
-        self.default_date = default_date
+        self.dates = dates
 
     def process(self, element):
         if isinstance(element, ErrorRecord):
-            date = partition_date(element.published_at, self.default_date)
+            date = self.dates.for_error(element.published_at)
             yield ("errors", f"date={date}"), error_row(element, self.run_id)
             return
         doc: TaggedDocument = element
-        date = partition_date(doc.cleaned.meta.published_at, self.default_date)
+        date = self.dates.for_document(doc.cleaned.meta.published_at)
         partition = f"date={date}/language={_language_dir(doc.language)}"
         yield ("documents", partition), document_row(doc, self.run_id, self.ingested_at)
         for row in segment_rows(doc, self.run_id):
@@ -115,7 +137,7 @@ class WritePartitionedParquet(beam.PTransform):
         staging_dir: str,
         run_id: str,
         ingested_at: dt.datetime,
-        default_date: str,
+        dates: str | PartitionDates,
         target_file_bytes: int = DEFAULT_TARGET_FILE_BYTES,
         row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
     ):
@@ -123,14 +145,14 @@ class WritePartitionedParquet(beam.PTransform):
         self.staging_dir = staging_dir
         self.run_id = run_id
         self.ingested_at = ingested_at
-        self.default_date = default_date
+        self.dates = dates if isinstance(dates, PartitionDates) else PartitionDates(dates)
         self.target_file_bytes = target_file_bytes
         self.row_group_rows = row_group_rows
 
     def expand(self, pcoll):
         return (
             pcoll
-            | "ToRows" >> beam.ParDo(_ToRows(self.run_id, self.ingested_at, self.default_date))
+            | "ToRows" >> beam.ParDo(_ToRows(self.run_id, self.ingested_at, self.dates))
             | "GroupByPartition" >> beam.GroupByKey()
             | "WriteFiles" >> beam.ParDo(
                 _WritePartition(self.staging_dir, self.run_id, self.target_file_bytes, self.row_group_rows)

@@ -51,6 +51,7 @@ STAT_KEYS = (
     "feeds_failed",
     "bozo_feeds",
     "entries_found",
+    "entries_outside_window",
     "entries_skipped_seen",
     "entries_duplicate",
     "documents",
@@ -87,17 +88,20 @@ class _WithFetcher(beam.DoFn):
 class _FetchFeed(_WithFetcher):
     """A feed URL -> its entries, or one ErrorRecord if the feed failed as a whole."""
 
-    def __init__(self, state_dir: str, options: FetchOptions):
+    def __init__(self, state_dir: str, options: FetchOptions, conditional: bool = True):
         super().__init__(options)
         self.state_dir = state_dir
+        self.conditional = conditional
         self.bozo = Metrics.counter("newsbeam", "feeds_bozo")
         self.failed = Metrics.counter("newsbeam", "feeds_failed")
 
     def process(self, url: str):
-        try:
-            previous = load_validators(self.state_dir, url)
-        except Exception:  # noqa: BLE001 - unreadable state only costs a full fetch instead of a conditional one
-            previous = None
+        previous = None
+        if self.conditional:
+            try:
+                previous = load_validators(self.state_dir, url)
+            except Exception:  # noqa: BLE001 - unreadable state only costs a full fetch instead of a conditional one
+                previous = None
         try:
             outcome = read_feed(url, self._fetcher, previous)
         except Exception as exc:  # noqa: BLE001 - a bug: keep the run going, and say so loudly
@@ -123,6 +127,20 @@ class _FetchFeed(_WithFetcher):
         if outcome.validators is not None:
             yield beam.pvalue.TaggedOutput(VALIDATORS, json.dumps(dataclasses.asdict(outcome.validators), sort_keys=True))
         yield from feed.entries
+
+
+class _InWindow(beam.DoFn):
+    """Keep the entries published in [start, end); the others belong to another night."""
+
+    def __init__(self, start: dt.datetime, end: dt.datetime):
+        self.start = start
+        self.end = end
+
+    def process(self, entry):
+        if entry.published_at is not None and self.start <= entry.published_at < self.end:
+            yield entry
+        else:
+            yield _stat("entries_outside_window")
 
 
 class _ReadSeen(beam.DoFn):
@@ -232,8 +250,15 @@ class ReadFeedEntries(beam.PTransform):
         run_id: str | None = None,
         fetch_options: FetchOptions | None = None,
         max_transcript_tries: int = MAX_TRANSCRIPT_TRIES,
+        window: tuple[dt.datetime, dt.datetime] | None = None,
+        known_ids: list[str] | None = None,
     ):
+        """window: a nightly run's publication-time window; its fetches are then unconditional,
+        since a rerun of the night must see every entry again. known_ids: doc ids already in
+        the dataset, used instead of the state's seen-set (a nightly run's late entries)."""
         super().__init__()
+        self.window = window
+        self.known_ids = known_ids
         self.urls = list(dict.fromkeys(u.strip() for u in urls if u and u.strip()))
         self.state_dir = state_dir
         self.run_id = run_id or default_run_id()
@@ -246,13 +271,20 @@ class ReadFeedEntries(beam.PTransform):
             | "FeedURLs" >> beam.Create(self.urls)
             # Spread feeds over workers: Create puts them all in one bundle.
             | "ReshuffleFeeds" >> beam.Reshuffle()
-            | "FetchFeeds" >> beam.ParDo(_FetchFeed(self.state_dir, self.fetch_options)).with_outputs(
-                ERRORS, STATS, VALIDATORS, main="entries"
-            )
+            | "FetchFeeds" >> beam.ParDo(
+                _FetchFeed(self.state_dir, self.fetch_options, conditional=self.window is None)
+            ).with_outputs(ERRORS, STATS, VALIDATORS, main="entries")
         )
-        seen = pbegin | "StateDir" >> beam.Create([self.state_dir]) | "ReadSeen" >> beam.ParDo(_ReadSeen())
+        entries, window_stats = fetched.entries, []
+        if self.window is not None:
+            in_window = entries | "InWindow" >> beam.ParDo(_InWindow(*self.window)).with_outputs(STATS, main="entries")
+            entries, window_stats = in_window.entries, [in_window[STATS]]
+        if self.known_ids is not None:
+            seen = pbegin | "KnownIds" >> beam.Create([(doc_id, None) for doc_id in self.known_ids])
+        else:
+            seen = pbegin | "StateDir" >> beam.Create([self.state_dir]) | "ReadSeen" >> beam.ParDo(_ReadSeen())
         chosen = (
-            {"entries": fetched.entries | "KeyByDocId" >> beam.Map(lambda e: (entry_doc_id(e), e)), "seen": seen}
+            {"entries": entries | "KeyByDocId" >> beam.Map(lambda e: (entry_doc_id(e), e)), "seen": seen}
             | "GroupCopies" >> beam.CoGroupByKey()
             | "ChooseUnseen" >> beam.ParDo(_ChooseUnseen()).with_outputs(STATS, INPUTS, main="entries")
         )
@@ -280,7 +312,7 @@ class ReadFeedEntries(beam.PTransform):
                 | f"Stage{label}" >> beam.ParDo(_WriteRunFile(self.state_dir, self.run_id, name))
             )
         (
-            (fetched[STATS], chosen[STATS], built[STATS])
+            (fetched[STATS], chosen[STATS], built[STATS], *window_stats)
             | "FlattenStats" >> beam.Flatten()
             | "SumStats" >> beam.CombinePerKey(sum)
             | "CollectStats" >> beam.combiners.ToList()
