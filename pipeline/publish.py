@@ -32,7 +32,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.tables import SCHEMA_VERSION, TABLES
 from transforms.filesystem import ensure_dir, is_local, read_bytes, write_atomic
-from transforms.run_stats import read_input_count
+from transforms.run_stats import read_file_list, read_input_count
 
 RUNS_DIR = "_runs"
 STAGING_DIR = "_staging"
@@ -139,14 +139,17 @@ def plan_commit(
 ) -> CommitPlan:
     """Count the staged files and decide what the commit moves; touches nothing."""
     staging = staging_dir_for(output, run_id)
+    listed = read_file_list(staging)
+    if listed is None:
+        raise FileNotFoundError(f"run {run_id} staged no list of written files under {staging}")
     counts: dict[str, int] = dict.fromkeys(TABLES, 0)
     partitions: dict[str, dict[str, int]] = {}
     moves = []
-    for src in _parquet_files(staging):
-        relative = _relative(src, staging)
-        table, rest = relative.split("/", 1)
-        partition = posixpath.dirname(rest)
-        rows = _row_count(src)
+    for entry in listed:
+        table, partition, relative, rows = entry["table"], entry["partition"], entry["path"], entry["rows"]
+        # The footer must agree with what the writer reported: a torn or foreign file stops the commit.
+        if _row_count(posixpath.join(staging, relative)) != rows:
+            raise ValueError(f"staged file {relative} does not hold the {rows} rows its writer reported")
         counts[table] = counts.get(table, 0) + rows
         partitions.setdefault(table, {}).setdefault(partition, 0)
         partitions[table][partition] += rows

@@ -173,6 +173,7 @@ def _restage(completed: Path, target: Path, run_id: str) -> None:
         shutil.copy(completed / entry["path"], dst)
     (staging / "_stats").mkdir(parents=True, exist_ok=True)
     (staging / "_stats" / "inputs.json").write_text(json.dumps({"inputs": manifest["inputs_total"]}))
+    (staging / "_stats" / "files.json").write_text(json.dumps(manifest["files"]))
 
 
 def test_sigkill_at_random_moments_leaves_the_published_dataset_unchanged(tmp_path):
@@ -181,23 +182,27 @@ def test_sigkill_at_random_moments_leaves_the_published_dataset_unchanged(tmp_pa
     assert nightly(out, inputs).returncode == 0
     make_inputs(inputs, DAY, 12, skip=3)
     before = published_snapshot(out)
+    success_before = (out / "_SUCCESS").read_bytes()
     command = [sys.executable, "-m", "pipeline", "nightly", f"--date={DAY}", f"--input={inputs}/{{date}}/*", f"--output={out}"]
-    started = time.monotonic()
     full = tmp_path / "full"
     shutil.copytree(out, full)
+    started = time.monotonic()
     complete = subprocess.run([*command[:-1], f"--output={full}"], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert complete.returncode == 0, complete.stderr[-3000:]
     duration = time.monotonic() - started
+    assert complete.returncode == 0, complete.stderr[-3000:]
     rng = random.Random(20261124)
-    for delay in sorted(rng.uniform(0.2, duration) for _ in range(4)):
+    for delay in sorted(rng.uniform(0.2, 0.95 * duration) for _ in range(4)):
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
+        if process.poll() is not None:
+            break  # it finished first: nothing left to kill
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
-        journals = list((out / "_staging").glob("*/_COMMIT.json"))
-        if journals:
+        if list((out / "_staging").glob("*/_COMMIT.json")):
             # Killed after the commit point: the next run rolls it forward (checked below).
             break
+        if (out / "_SUCCESS").read_bytes() != success_before:
+            break  # killed while exiting, after its commit was complete
         assert published_snapshot(out) == before, f"published files changed by a run killed after {delay:.1f}s"
     finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-3000:]

@@ -1,13 +1,15 @@
 """Write tables as Hive-partitioned Parquet datasets with any Beam filesystem.
 
-Rows are grouped by (table, partition) and each group is written, sorted, to
-files of a bounded size under a run's staging directory; publishing moves
-them into place only after the pipeline has succeeded.
+Rows are written as they arrive, one open file per (table, partition) per
+bundle, in row groups and files of bounded size, under a run's staging
+directory; publishing moves them into place only after the pipeline has
+succeeded. No GroupByKey: a partition is never held in memory as a whole.
 """
 from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import uuid
 from dataclasses import dataclass
 
 import apache_beam as beam
@@ -15,13 +17,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import ErrorRecord, TaggedDocument
 from schemas.tables import TABLES, document_row, error_row, segment_rows
 from transforms.filesystem import ensure_dir
+from transforms.run_stats import RecordWrittenFiles
 
 DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024
 DEFAULT_ROW_GROUP_ROWS = 50_000
+# Row groups of about this much text; all a bundle buffers stays under BUFFER_BYTES.
+ROW_GROUP_BYTES = 64 * 1024 * 1024
+BUFFER_BYTES = 256 * 1024 * 1024
 _SORT_KEYS = {
     "documents": lambda r: (r["doc_id"],),
     "segments": lambda r: (r["doc_id"], r["segment_index"]),
@@ -71,66 +80,142 @@ def _language_dir(language: str) -> str:
     return "".join(c if c.isalnum() or c == "-" else "_" for c in language) or "und"
 
 
-class _ToRows(beam.DoFn):
-    def __init__(self, run_id: str, ingested_at: dt.datetime, dates: PartitionDates):
+def table_rows(element, run_id: str, ingested_at: dt.datetime, dates: PartitionDates):
+    """((table, partition), row) for a TaggedDocument (its document and segments) or an ErrorRecord."""
+    if isinstance(element, ErrorRecord):
+        yield ("errors", f"date={dates.for_error(element.published_at)}"), error_row(element, run_id)
+        return
+    doc: TaggedDocument = element
+    date = dates.for_document(doc.cleaned.meta.published_at)
+    partition = f"date={date}/language={_language_dir(doc.language)}"
+    yield ("documents", partition), document_row(doc, run_id, ingested_at)
+    for row in segment_rows(doc, run_id):
+        yield ("segments", partition), row
+
+
+def _row_bytes(table: str, row: dict) -> int:
+    """A cheap estimate of a row's size in memory, for bounding what is buffered."""
+    if table == "documents":
+        return 2 * len(row["text"]) + 512  # the text, and the edits and segments that mirror it
+    if table == "segments":
+        return len(row["text"]) + 256
+    return len(row["message"]) + len(row["excerpt"] or "") + 256
+
+
+class _PartitionFile:
+    """One open Parquet file of a partition, fed rows and flushed a row group at a time."""
+
+    def __init__(self, path: str, schema: pa.Schema, sort_key):
+        self.path = path
+        self.schema = schema
+        self.sort_key = sort_key
+        self.buffer: list[dict] = []
+        self.buffered_bytes = 0
+        self.rows = 0
+        self._handle = None
+        self._writer = None
+
+    def add(self, row: dict, size: int) -> None:
+        self.buffer.append(row)
+        self.buffered_bytes += size
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        if self._writer is None:
+            ensure_dir(posixpath.dirname(self.path))
+            self._handle = FileSystems.create(self.path)
+            self._writer = pq.ParquetWriter(self._handle, self.schema, compression="zstd")
+        self.buffer.sort(key=self.sort_key)
+        self._writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema), row_group_size=len(self.buffer))
+        self.rows += len(self.buffer)
+        self.buffer, self.buffered_bytes = [], 0
+
+    def bytes_written(self) -> int:
+        return self._handle.tell() if self._handle is not None else 0
+
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._handle.close()
+
+
+class _WriteRows(beam.DoFn):
+    """Documents and errors -> Parquet files, written as rows arrive: memory stays flat whatever the input size.
+
+    Each bundle keeps one open file per (table, partition), flushes a row group
+    when it reaches row_group_rows rows or ROW_GROUP_BYTES, flushes the largest
+    buffer when all of them together pass BUFFER_BYTES, and rolls to a new file
+    at target_file_bytes. Files are named by run and bundle; only the files of
+    bundles that succeeded are reported, and only reported files are published,
+    so a retried bundle never duplicates rows.
+    """
+
+    def __init__(self, staging_dir: str, run_id: str, ingested_at: dt.datetime, dates: PartitionDates, target_file_bytes: int, row_group_rows: int):
+        self.staging_dir = staging_dir
         self.run_id = run_id
         self.ingested_at = ingested_at
         self.dates = dates
-
-    def process(self, element):
-        if isinstance(element, ErrorRecord):
-            date = self.dates.for_error(element.published_at)
-            yield ("errors", f"date={date}"), error_row(element, self.run_id)
-            return
-        doc: TaggedDocument = element
-        date = self.dates.for_document(doc.cleaned.meta.published_at)
-        partition = f"date={date}/language={_language_dir(doc.language)}"
-        yield ("documents", partition), document_row(doc, self.run_id, self.ingested_at)
-        for row in segment_rows(doc, self.run_id):
-            yield ("segments", partition), row
-
-
-class _WritePartition(beam.DoFn):
-    def __init__(self, staging_dir: str, run_id: str, target_file_bytes: int, row_group_rows: int):
-        self.staging_dir = staging_dir
-        self.run_id = run_id
         self.target_file_bytes = target_file_bytes
         self.row_group_rows = row_group_rows
         self.rows_written = Metrics.counter("newsbeam", "rows_written")
         self.files_written = Metrics.counter("newsbeam", "files_written")
 
+    def setup(self):
+        self._schemas = {
+            name: spec.arrow_schema.with_metadata({**spec.arrow_schema.metadata, b"newsbeam.run_id": self.run_id.encode()})
+            for name, spec in TABLES.items()
+        }
+
+    def start_bundle(self):
+        self._bundle = uuid.uuid4().hex[:12]
+        self._serial = 0
+        self._open: dict[tuple[str, str], _PartitionFile] = {}
+        self._buffered = 0
+
+    def _file(self, table: str, partition: str) -> _PartitionFile:
+        key = (table, partition)
+        if key not in self._open:
+            name = f"part-{self.run_id}-{self._bundle}-{self._serial:05d}.parquet"
+            self._serial += 1
+            path = posixpath.join(self.staging_dir, table, partition, name)
+            self._open[key] = _PartitionFile(path, self._schemas[table], _SORT_KEYS[table])
+        return self._open[key]
+
+    def _finished(self, part: _PartitionFile, table: str, partition: str) -> WrittenFile:
+        part.close()
+        self.rows_written.inc(part.rows)
+        self.files_written.inc()
+        return WrittenFile(table, partition, part.path, part.rows)
+
     def process(self, element):
-        (table, partition), rows = element
-        spec = TABLES[table]
-        rows = sorted(rows, key=_SORT_KEYS[table])
-        schema = spec.arrow_schema.with_metadata(
-            {**spec.arrow_schema.metadata, b"newsbeam.run_id": self.run_id.encode()}
-        )
-        directory = posixpath.join(self.staging_dir, table, partition)
-        part = 0
-        start = 0
-        while start < len(rows):
-            path = posixpath.join(directory, f"part-{self.run_id}-{part:05d}.parquet")
-            ensure_dir(directory)
-            count = 0
-            with FileSystems.create(path) as handle:
-                writer = pq.ParquetWriter(handle, schema, compression="zstd")
-                while start < len(rows):
-                    batch = rows[start:start + self.row_group_rows]
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=self.row_group_rows)
-                    start += len(batch)
-                    count += len(batch)
-                    if handle.tell() >= self.target_file_bytes:
-                        break
-                writer.close()
-            self.rows_written.inc(count)
-            self.files_written.inc()
-            yield WrittenFile(table, partition, path, count)
-            part += 1
+        for (table, partition), row in table_rows(element, self.run_id, self.ingested_at, self.dates):
+            part = self._file(table, partition)
+            size = _row_bytes(table, row)
+            part.add(row, size)
+            self._buffered += size
+            if len(part.buffer) >= self.row_group_rows or part.buffered_bytes >= ROW_GROUP_BYTES:
+                self._buffered -= part.buffered_bytes
+                part.flush()
+                if part.bytes_written() >= self.target_file_bytes:
+                    yield self._finished(self._open.pop((table, partition)), table, partition)
+            if self._buffered >= BUFFER_BYTES:
+                largest = max(self._open.values(), key=lambda f: f.buffered_bytes)
+                self._buffered -= largest.buffered_bytes
+                largest.flush()
+
+    def finish_bundle(self):
+        for (table, partition), part in sorted(self._open.items()):
+            yield WindowedValue(self._finished(part, table, partition), MIN_TIMESTAMP, [GlobalWindow()])
+        self._open = {}
 
 
 class WritePartitionedParquet(beam.PTransform):
-    """TaggedDocuments and ErrorRecords -> Parquet files under staging_dir, one WrittenFile each."""
+    """TaggedDocuments and ErrorRecords -> Parquet files under staging_dir, one WrittenFile each.
+
+    The list of files written is also staged (run_stats.write_file_list): what publishing moves in.
+    """
 
     def __init__(
         self,
@@ -150,11 +235,8 @@ class WritePartitionedParquet(beam.PTransform):
         self.row_group_rows = row_group_rows
 
     def expand(self, pcoll):
-        return (
-            pcoll
-            | "ToRows" >> beam.ParDo(_ToRows(self.run_id, self.ingested_at, self.dates))
-            | "GroupByPartition" >> beam.GroupByKey()
-            | "WriteFiles" >> beam.ParDo(
-                _WritePartition(self.staging_dir, self.run_id, self.target_file_bytes, self.row_group_rows)
-            )
+        written = pcoll | "WriteRows" >> beam.ParDo(
+            _WriteRows(self.staging_dir, self.run_id, self.ingested_at, self.dates, self.target_file_bytes, self.row_group_rows)
         )
+        _ = written | "RecordWrittenFiles" >> RecordWrittenFiles(self.staging_dir)
+        return written
