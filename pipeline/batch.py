@@ -7,6 +7,7 @@ import apache_beam as beam
 
 from pipeline.options import RunConfig
 from transforms.parquet import PartitionDates, WritePartitionedParquet
+from transforms.progress import LogProgress
 from transforms.read import ReadTranscriptFiles
 from transforms.read_feeds import ReadFeedEntries
 from transforms.run_stats import RecordInputCount
@@ -48,6 +49,7 @@ def build_pipeline(
     _ = (
         (tagged, dead_letters)
         | "DocumentsAndErrors" >> beam.Flatten()
+        | "LogProgress" >> LogProgress()
         | "WritePartitionedParquet" >> WritePartitionedParquet(
             staging_dir, run_id, started_at, partition_dates(cfg), cfg.target_file_bytes, cfg.row_group_rows
         )

@@ -15,11 +15,21 @@ import uuid
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, SetupOptions, StandardOptions, WorkerOptions
 
 from pipeline.batch import build_pipeline
 from pipeline.options import NewsbeamOptions, RunConfig, UsageError
-from pipeline.publish import Manifest, discard_staging, publish, published_doc_ids, recover, staging_dir_for, versions
+from pipeline.publish import (
+    Manifest,
+    discard_staging,
+    publish,
+    published_doc_ids,
+    read_journal,
+    recover,
+    staging_dir_for,
+    versions,
+)
+from pipeline.run_log import configure_logging, log_stage_counts
 from transforms.filesystem import ensure_dir
 
 # Beam's DirectRunner first tries to download the Prism runner; the Python
@@ -100,6 +110,13 @@ def run_pipeline(argv: list[str], mode: str = "run") -> int:
     """`newsbeam run` (appends to the dataset) and `newsbeam nightly` (replaces its date's partitions)."""
     t0 = time.monotonic()
     options = PipelineOptions(argv)
+    log_level = options.view_as(NewsbeamOptions).log_level
+    configure_logging(log_level)
+    # Worker processes (multi-processing, portable runners) log at the same level.
+    worker = options.view_as(WorkerOptions)
+    worker.default_sdk_harness_log_level = worker.default_sdk_harness_log_level or log_level
+    if log_level != "DEBUG" and worker.sdk_harness_log_level_overrides is None:
+        worker.sdk_harness_log_level_overrides = {"apache_beam": "WARNING"}
     cfg = RunConfig.from_options(options, mode)
     if options.view_as(StandardOptions).runner is None:
         options.view_as(StandardOptions).runner = DEFAULT_RUNNER
@@ -117,13 +134,15 @@ def run_pipeline(argv: list[str], mode: str = "run") -> int:
     build_pipeline(pipeline, cfg, run_id, started, staging, known_ids)
     pipeline_started = time.monotonic()
     try:
-        pipeline.run().wait_until_finish()
+        result = pipeline.run()
+        result.wait_until_finish()
     except Exception as exc:  # noqa: BLE001 - any pipeline failure: nothing was published
         _LOG.exception("run %s failed", run_id)
         discard_staging(cfg.output, run_id)
         print(f"newsbeam: error: run {run_id} failed, nothing was published: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     pipeline_done = time.monotonic()
+    metrics = log_stage_counts(result) or {}
     feed_stats = {}
     if cfg.feeds:
         from transforms.feed_state import read_run_stats
@@ -139,6 +158,7 @@ def run_pipeline(argv: list[str], mode: str = "run") -> int:
         options={k: v for k, v in options.get_all_options(drop_default=True).items()},
         versions=versions(),
         mode=mode,
+        metrics=metrics,
         # Seconds to the commit point: setup (recovery, reading the lookback days' ids), pipeline.
         timings={
             "setup": round(pipeline_started - t0, 3),
@@ -146,14 +166,24 @@ def run_pipeline(argv: list[str], mode: str = "run") -> int:
             "total": round(time.monotonic() - t0, 3),
         },
     )
-    manifest = publish(
-        cfg.output,
-        run_id,
-        manifest,
-        replace_dates=(cfg.date,) if mode == "nightly" else (),
-        # Entries count as seen only once their rows are published.
-        feed_state_dir=cfg.state_dir if cfg.feeds else None,
-    )
+    try:
+        manifest = publish(
+            cfg.output,
+            run_id,
+            manifest,
+            replace_dates=(cfg.date,) if mode == "nightly" else (),
+            # Entries count as seen only once their rows are published.
+            feed_state_dir=cfg.state_dir if cfg.feeds else None,
+        )
+    except Exception as exc:  # noqa: BLE001 - disk full, a lost connection to the store: say what state is left
+        _LOG.exception("publishing run %s failed", run_id)
+        if read_journal(cfg.output, run_id) is None:
+            discard_staging(cfg.output, run_id)
+            state = "nothing was published"
+        else:
+            state = "its commit is journalled and the next run completes it"
+        print(f"newsbeam: error: run {run_id} could not be published, {state}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     print(_one_line(manifest, cfg.output) if mode == "nightly" else _summary(manifest, cfg.output))
     if not manifest.accounted:
         print(
@@ -238,6 +268,12 @@ def inspect_dataset(argv: list[str]) -> int:
     return 0
 
 
+def stream(argv: list[str]) -> int:
+    from pipeline.stream_run import run_stream
+
+    return run_stream(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(prog="newsbeam", description="Ingest broadcast and news transcripts into partitioned Parquet.")
@@ -251,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train-topics", help="Train a topic model on a labelled CSV.", add_help=False)
     sub.add_parser("schema", help="Print a table's schema (arrow, bigquery, duckdb).", add_help=False)
     sub.add_parser("inspect", help="Summarize a dataset: partitions, rows, languages, topics, errors, runs.", add_help=False)
-    commands = {"train-topics": train_topics, "schema": print_schema, "inspect": inspect_dataset}
+    sub.add_parser("stream", help="Run continuously: poll feeds, write windows of Parquet (SIGINT/SIGTERM stops).", add_help=False)
+    commands = {"train-topics": train_topics, "schema": print_schema, "inspect": inspect_dataset, "stream": stream}
     if argv[:1] and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     args, rest = parser.parse_known_args(argv)

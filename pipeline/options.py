@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipeline.run_log import LEVELS
 from transforms.clean import PROFILES
 from transforms.parquet import DEFAULT_ROW_GROUP_ROWS, DEFAULT_TARGET_FILE_BYTES
 from transforms.read import DEFAULT_MAX_BYTES
@@ -54,6 +55,10 @@ class NewsbeamOptions(PipelineOptions):
             type=float,
             default=DEFAULT_LOOKBACK_HOURS,
             help="nightly: also take feed entries published this many hours before the day, if the dataset lacks them.",
+        )
+        parser.add_argument(
+            "--log-level", dest="log_level", default="INFO", choices=LEVELS,
+            help="newsbeam's log level: INFO logs progress and one line per stage; Beam's own logs show at DEBUG.",
         )
         parser.add_argument("--target-file-bytes", dest="target_file_bytes", type=int, default=DEFAULT_TARGET_FILE_BYTES)
         parser.add_argument("--row-group-rows", dest="row_group_rows", type=int, default=DEFAULT_ROW_GROUP_ROWS)

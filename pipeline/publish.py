@@ -58,7 +58,8 @@ class Manifest:
     replaced: list[str] = field(default_factory=list)  # partitions this run replaced as a whole
     retired_files: int = 0  # published files the replaced partitions held before
     feeds: dict = field(default_factory=dict)  # feed counts: fetched, not modified, bozo, skipped as seen, ...
-    timings: dict = field(default_factory=dict)  # seconds: pipeline, publish, total
+    timings: dict = field(default_factory=dict)  # seconds: setup, pipeline, total
+    metrics: dict = field(default_factory=dict)  # Beam counters of the run, where the runner reports them
     inputs_total: int | None = None
     accounted: bool = False  # inputs_total == documents + errors
 
