@@ -246,7 +246,7 @@ def print_schema(argv: list[str]) -> int:
 
 
 def inspect_dataset(argv: list[str]) -> int:
-    from pipeline.inspect import DEFAULT_RUNS, DatasetError, render_html, render_text, summarize
+    from pipeline.dataset_report import DEFAULT_RUNS, DatasetError, render_html, render_text, summarize
 
     parser = argparse.ArgumentParser(prog="newsbeam inspect", description="Summarize a dataset written by `newsbeam run`.")
     parser.add_argument("dir", help="Dataset root (--output of the runs).")

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.inspect import NO_TOPIC, DatasetError, render_html, render_text, summarize
+from pipeline.dataset_report import NO_TOPIC, DatasetError, render_html, render_text, summarize
 from schemas.tables import EDIT_KINDS, TABLES
 from tests.conftest import run_cli
 

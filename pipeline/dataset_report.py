@@ -577,7 +577,7 @@ def render_html(summary: DatasetSummary) -> str:
     error_table = (
         _html_table(
             ("stage", "error type", "rows", "example source", "example message"),
-            ((e.stage, e.error_type, e.rows, e.example_source, e.example_message) for e in summary.errors),
+            ((e.stage, e.error_type, e.rows, _one_line(e.example_source, 300), _one_line(e.example_message, 300)) for e in summary.errors),
             numeric=(2,),
         )
         if summary.errors
