@@ -6,6 +6,7 @@ handle leaves as an ErrorRecord with the stage's name, never as an exception.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 
 import apache_beam as beam
@@ -43,6 +44,15 @@ def _excerpt(element) -> str:
     if isinstance(element, TaggedDocument):
         return element.cleaned.text[:_EXCERPT_CHARS]
     return ""
+
+
+@functools.lru_cache(maxsize=4)
+def language_tagger(languages: tuple[str, ...] | None):
+    """One tagger per worker process and language set: runners that set up a DoFn per bundle
+    (Beam's streaming direct runner) would otherwise load the profiles every bundle."""
+    from transforms.language import LanguageTagger
+
+    return LanguageTagger(list(languages) if languages else None)
 
 
 class _StageFn(beam.DoFn):
@@ -120,9 +130,7 @@ class _CleanFn(_StageFn):
         self.lexicons = Lexicons.load(lexicons_dir)
 
     def setup(self):
-        from transforms.language import LanguageTagger
-
-        self.tagger = LanguageTagger(self.languages)
+        self.tagger = language_tagger(tuple(self.languages) if self.languages else None)
 
     def apply(self, parsed: ParsedTranscript) -> CleanedDocument:
         from transforms.clean import clean_transcript
@@ -198,9 +206,7 @@ class _LanguageFn(_StageFn):
         self.languages = languages
 
     def setup(self):
-        from transforms.language import LanguageTagger
-
-        self.tagger = LanguageTagger(self.languages)
+        self.tagger = language_tagger(tuple(self.languages) if self.languages else None)
 
     def apply(self, doc: TaggedDocument) -> TaggedDocument:
         guess = self.tagger.detect(doc.cleaned.text)
