@@ -2,8 +2,23 @@
 
 Each document joins k pieces (--min-pieces..--max-pieces) from one corpus, neighbours always
 from a different topic (or language), as ONE speaker turn, so only the lexical-cohesion
-method can find the joins. The joins are the true boundaries; the boundaries found are the
-starts of the segments `segment_transcript` returns with the pipeline's default size bounds.
+method can find the joins. The joins are the true boundaries. A piece that does not end a
+sentence by the segmenter's splitter (a web line or article without a final stop) gets a
+full stop, as the segmenter never cuts inside a sentence. The segmenter runs with the
+pipeline's default size bounds.
+
+What is scored. Every segment says why it opens (transforms.segment.OPENS_*): a speaker
+turn or clip, a topic shift found by cohesion, or a cut made only to keep a stretch within
+max_chars. The headline ("topic") scores the boundaries that claim a change, turn and
+topic, against the joins: that is the segmenter's topic decision. Size cuts are not topic
+claims: a 4,400-character story must become at least three segments at max_chars 2000,
+wherever its topic changes, and counting those cuts as false topic boundaries measured
+the size bound, not the method (on the devset, whose Kursk piece is such a story, that was
+most of the "over-segmentation"). Column "all" scores every segment start, size cuts
+included, so that figure stays visible. Speaker turns are legitimate segment boundaries
+but not topic boundaries, which is why these documents are one turn: given the cleaner's
+turns, every speaker change would count as a false topic boundary, and cohesion, which
+works inside turns, would have nothing to find.
 
 Corpora (read from the shared folder, never copied into the repo):
   bbc-en         topics/bbc-text-en.csv: the first 4-20 sentences of an article, fewer if
@@ -14,6 +29,9 @@ Corpora (read from the shared folder, never copied into the repo):
                  Neighbouring pieces come from different categories.
   bbc-en/nolist  the same documents with language "xx": no stopword list, the segmenter's
                  language-independent heuristics (a diagnostic row, not in "overall").
+  bbc-en/long    whole articles (tail dropped beyond 5,000 characters), so that half the
+                 pieces are longer than max_chars: long stretches of one source whose story
+                 drifts, where a join must not be seen (the devset's hard case, with tuning data).
   categorias-es  topics/categorias-es.csv: 3-5 sentences of one category (a full stop added
                  where a row has none). Short, loosely related sentences: the hardest case.
   lingua-4       lingua-testdata/sentences/{en,de,es,fr}.txt: 4-10 consecutive lines of one
@@ -24,24 +42,31 @@ Corpora (read from the shared folder, never copied into the repo):
                  strip_annotations), parsed and cleaned by the repo's own parser and cleaner,
                  joined in each of the 6 orders (--docs does not apply). Speaker turns are
                  ignored (one turn), the Kursk piece is longer than max_chars, and the storm
-                 piece ends on markets: a hard case, never used for tuning.
+                 piece ends on markets: a hard case, never used for tuning. Its 6 documents
+                 hold 3 sources: its figure turns on two or three decisions and swings with
+                 small changes of the window size; read it as a check, not a measure.
 
 Splits: --split tune uses even BBC/categorias rows and the first half of each lingua file
 (lines 0-499 of most); --split test odd rows and the second half. The devset has no split:
 it was looked at during development but never used in a grid search.
 
 Tuning: the Cohesion defaults in transforms/segment.py come from `--tune --docs 100`, i.e.
-split tune with seed 1, in rounds (coarse grids over window size, profile weight, prefix,
-smoothing and cutoffs; then, with the confirmation step added, the grids DEPTH_GRID and
-CUT_GRID below), scored by mean Pk over bbc-en, categorias-es, lingua-4 and lingua-all.
-The fallback constants for languages without a stopword list were chosen on bbc-en/nolist
-of the same split. Reported figures come from `--split test` and seed 2 (the defaults).
+split tune with seed 1, scored by mean topic Pk over the TUNED_ON corpora. Earlier rounds
+(coarse grids over window size, profile weight, prefix, smoothing and cutoffs, then the
+confirmation step) were scored on bbc-en, categorias-es, lingua-4 and lingua-all; after
+bbc-en/long and the relative confirmation bar were added, a wide grid (window_words
+30-50, max_window_sentences 8/12, profile_weight 0.25/0.5, cutoff_std 1/2, min_depth
+0.08-0.12, confirm_sentences 8-12, merge_above 0.09-0.11, merge_relative 0.5/off) and,
+its best sitting on the edges, the grids DEPTH_GRID and CUT_GRID below. The fallback
+constants for languages without a stopword list were chosen on bbc-en/nolist of the same
+split. Reported figures come from `--split test` and seed 2 (the defaults).
 
 Metrics, standard definitions, in characters: Pk (Beeferman et al. 1999) and WindowDiff
 (Pevzner & Hearst 2002) with k = half the document's mean true segment length in characters,
 averaged over documents. Baselines: "fixed" cuts every (mean true segment length) characters,
 snapped to the nearest sentence start (it knows the true mean length); "size-only" is the
-segmenter without topic boundaries (cohesion=None: speaker turns and size bounds only).
+segmenter without topic boundaries (cohesion=None: speaker turns and size bounds only),
+scored on all its segment starts.
 
     python tools/eval_segmentation.py [--shared DIR] [--seed 2] [--docs 200] [--split test] [--tune]
 """
@@ -74,12 +99,13 @@ from transforms.segment import (  # noqa: E402
     DEFAULT_COHESION,
     DEFAULT_MAX_CHARS,
     DEFAULT_MIN_CHARS,
+    OPENS_SIZE,
     Cohesion,
     _guess_stopwords,
     _words,
     gap_depths,
-    segment_sentences,
     segment_transcript,
+    segment_turn,
     split_sentences,
 )
 
@@ -89,11 +115,15 @@ TUNE_SEED = 1
 # A BBC piece is the lead of an article, 4-20 sentences, shortened to fit this
 # (under the pipeline's max_chars, so a join, not the size bound, is what is measured).
 BBC_MAX_PIECE_CHARS = 1800
+# A long BBC piece is the whole article, its tail dropped beyond this: half the
+# articles are longer than max_chars, so each piece is a long stretch of one source
+# in which drifts of the story must not be taken for joins (as in the devset).
+BBC_LONG_MAX_PIECE_CHARS = 5000
 LINGUA_4 = ("en", "de", "es", "fr")
 # Rows averaged into "overall"; bbc-en/nolist repeats bbc-en's documents.
-OVERALL = ("bbc-en", "categorias-es", "lingua-4", "lingua-all", "devset")
+OVERALL = ("bbc-en", "bbc-en/long", "categorias-es", "lingua-4", "lingua-all", "devset")
 # The devset has 6 documents and no tuning split: it is never used for tuning.
-TUNED_ON = ("bbc-en", "categorias-es", "lingua-4", "lingua-all")
+TUNED_ON = ("bbc-en", "bbc-en/long", "categorias-es", "lingua-4", "lingua-all")
 
 
 @dataclass(frozen=True)
@@ -178,10 +208,20 @@ def devset_pieces(shared: Path) -> list[str]:
 # Pieces -> documents.
 
 
+def _ends_sentence(text: str) -> bool:
+    """Whether the segmenter's splitter ends a sentence at the end of text when more follows."""
+    return split_sentences(text + " Zz")[-1][0] == len(text) + 1
+
+
 def _join(pieces: list[Piece], language: str | None = None) -> Document:
+    """One document of the pieces, in one turn. A piece that does not end a sentence
+    (a web line or an article without a final stop) gets a full stop: the segmenter
+    never cuts inside a sentence, so a join inside one could never be found."""
     text, boundaries = "", []
     for p in pieces:
         if text:
+            if not _ends_sentence(text):
+                text += "."
             text += " "
             boundaries.append(len(text))
         text += " ".join(p.sentences)
@@ -218,6 +258,17 @@ def build_corpora(shared: Path, split: str, seed: int, n_docs: int, min_pieces: 
 
     corpora["bbc-en"] = _compose(random.Random(f"{seed}-bbc"), n_docs, draw_bbc, min_pieces, max_pieces)
     corpora["bbc-en/nolist"] = [dataclasses.replace(d, language="xx") for d in corpora["bbc-en"]]
+
+    def draw_bbc_long(rng, previous, used):
+        while True:
+            category, sentences, source = rng.choice(articles)
+            if category != previous and source not in used:
+                article = list(sentences)
+                while len(article) > 4 and len(" ".join(article)) > BBC_LONG_MAX_PIECE_CHARS:
+                    article.pop()
+                return Piece(tuple(article), category, source)
+
+    corpora["bbc-en/long"] = _compose(random.Random(f"{seed}-bbc-long"), n_docs, draw_bbc_long, min_pieces, max_pieces)
 
     by_category: dict[str, list[str]] = {}
     for label, text in categorias_rows(shared, split):
@@ -288,9 +339,15 @@ def fixed_baseline(doc: Document) -> list[int]:
     return out
 
 
-def found_boundaries(doc: Document, cohesion: Cohesion | None, min_chars: int, max_chars: int) -> list[int]:
+def found_boundaries(doc: Document, cohesion: Cohesion | None, min_chars: int, max_chars: int) -> tuple[list[int], list[int]]:
+    """(topic boundaries, all segment boundaries) the segmenter finds in the document.
+
+    Topic boundaries are the segment starts that claim a change (OPENS_TOPIC, and
+    OPENS_TURN, which one-turn documents never have after the start); the others
+    are cuts made only to keep a stretch within max_chars.
+    """
     spans = segment_transcript(doc.text, (Turn(0, len(doc.text)),), (), min_chars, max_chars, language=doc.language, cohesion=cohesion)
-    return [s.start for s in spans[1:]]
+    return [s.start for s in spans[1:] if s.opens != OPENS_SIZE], [s.start for s in spans[1:]]
 
 
 @dataclass
@@ -298,9 +355,12 @@ class Row:
     name: str
     docs: int = 0
     true_segments: int = 0
+    topic_segments: int = 0
     found_segments: int = 0
     pk: float = 0.0
     wd: float = 0.0
+    all_pk: float = 0.0
+    all_wd: float = 0.0
     base_pk: float = 0.0
     base_wd: float = 0.0
     size_pk: float = 0.0
@@ -316,24 +376,29 @@ class Row:
         return {
             "docs": self.docs,
             "true_segs_per_doc": self.true_segments / n,
+            "topic_segs_per_doc": self.topic_segments / n,
             "found_segs_per_doc": self.found_segments / n,
-            **{k: getattr(self, k) / n for k in ("pk", "wd", "base_pk", "base_wd", "size_pk", "size_wd")},
+            **{k: getattr(self, k) / n for k in ("pk", "wd", "all_pk", "all_wd", "base_pk", "base_wd", "size_pk", "size_wd")},
         }
 
 
 def evaluate(docs: list[Document], name: str, cohesion: Cohesion, min_chars: int, max_chars: int, baselines: bool = True) -> Row:
     row = Row(name)
     for doc in docs:
-        found = found_boundaries(doc, cohesion, min_chars, max_chars)
-        pk, wd = pk_windowdiff(len(doc.text), doc.boundaries, found)
+        topic, found = found_boundaries(doc, cohesion, min_chars, max_chars)
+        pk, wd = pk_windowdiff(len(doc.text), doc.boundaries, topic)
+        all_pk, all_wd = pk_windowdiff(len(doc.text), doc.boundaries, found)
         row.docs += 1
         row.true_segments += len(doc.boundaries) + 1
+        row.topic_segments += len(topic) + 1
         row.found_segments += len(found) + 1
         row.pk += pk
         row.wd += wd
+        row.all_pk += all_pk
+        row.all_wd += all_wd
         if baselines:
             bpk, bwd = pk_windowdiff(len(doc.text), doc.boundaries, fixed_baseline(doc))
-            spk, swd = pk_windowdiff(len(doc.text), doc.boundaries, found_boundaries(doc, None, min_chars, max_chars))
+            spk, swd = pk_windowdiff(len(doc.text), doc.boundaries, found_boundaries(doc, None, min_chars, max_chars)[1])
             row.base_pk += bpk
             row.base_wd += bwd
             row.size_pk += spk
@@ -342,14 +407,18 @@ def evaluate(docs: list[Document], name: str, cohesion: Cohesion, min_chars: int
 
 
 def print_table(rows: list[Row]) -> None:
-    header = f"{'corpus':<15}{'docs':>5}{'true/doc':>9}{'found/doc':>10}  {'our Pk':>6}{'WinDiff':>8}  {'fixed Pk':>9}{'WinDiff':>8}  {'size Pk':>8}{'WinDiff':>8}"
+    header = (
+        f"{'corpus':<15}{'docs':>5}{'true/doc':>9}{'topic/doc':>10}{'segs/doc':>9}  {'topic Pk':>8}{'WinDiff':>8}"
+        f"  {'all Pk':>7}{'WinDiff':>8}  {'fixed Pk':>9}{'WinDiff':>8}  {'size Pk':>8}{'WinDiff':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         m = r.means()
         print(
-            f"{r.name:<15}{m['docs']:>5}{m['true_segs_per_doc']:>9.2f}{m['found_segs_per_doc']:>10.2f}  "
-            f"{m['pk']:>6.3f}{m['wd']:>8.3f}  {m['base_pk']:>9.3f}{m['base_wd']:>8.3f}  {m['size_pk']:>8.3f}{m['size_wd']:>8.3f}"
+            f"{r.name:<15}{m['docs']:>5}{m['true_segs_per_doc']:>9.2f}{m['topic_segs_per_doc']:>10.2f}{m['found_segs_per_doc']:>9.2f}  "
+            f"{m['pk']:>8.3f}{m['wd']:>8.3f}  {m['all_pk']:>7.3f}{m['all_wd']:>8.3f}  "
+            f"{m['base_pk']:>9.3f}{m['base_wd']:>8.3f}  {m['size_pk']:>8.3f}{m['size_wd']:>8.3f}"
         )
 
 
@@ -357,16 +426,17 @@ def print_table(rows: list[Row]) -> None:
 # Tuning: a small grid, scored by mean Pk over the "overall" corpora of the tuning split.
 
 DEPTH_GRID = {  # parameters of the depth scores
-    "window_words": (30, 40, 50),
-    "max_window_sentences": (8, 12),
-    "profile_weight": (0.25, 0.5),
+    "window_words": (40, 50, 60),
+    "max_window_sentences": (12,),
+    "profile_weight": (0.5,),
 }
 CUT_GRID = {  # parameters of the choice of boundaries among them
-    "cutoff_std": (2.0, 3.0),
-    "min_depth": (0.05, 0.1, 0.15),
+    "min_depth": (0.08, 0.1),
     "min_sentences": (3,),
-    "confirm_sentences": (6, 8, 10),
-    "merge_above": (0.09, 0.11, 0.13),
+    "confirm_sentences": (12, 16),
+    "merge_above": (0.1, 0.12),
+    "merge_relative": (0.5, 0.6, 10.0),  # 10: in effect no relative bar
+    "reference_quantile": (0.75, 0.9),
 }
 
 
@@ -389,8 +459,8 @@ def tune(corpora: dict[str, list[Document]], min_chars: int, max_chars: int) -> 
             cohesion = dataclasses.replace(cohesion, **cut_params)
             pk = 0.0
             for (doc, sentences, stopwords), depth in zip(prepared, depths, strict=True):
-                spans = segment_sentences(doc.text, sentences, min_chars, max_chars, stopwords, cohesion, depth)
-                pk += pk_windowdiff(len(doc.text), doc.boundaries, [s for s, _ in spans[1:]])[0]
+                spans = segment_turn(doc.text, sentences, min_chars, max_chars, stopwords, cohesion, depth)
+                pk += pk_windowdiff(len(doc.text), doc.boundaries, [s for s, _, opens in spans[1:] if opens != OPENS_SIZE])[0]
             pk /= len(prepared)
             if best is None or pk < best[0]:
                 best = (pk, cohesion)
@@ -443,7 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Cohesion parameters: {cohesion}")
     print(f"The defaults were tuned on split=tune seed={TUNE_SEED} (--tune){' (overridden here by --set)' if overrides else ''};", end=" ")
     print("these figures are held out." if (args.split, args.seed) != ("tune", TUNE_SEED) else "THIS IS THE TUNING RUN, not held out.")
-    print("Pk and WindowDiff in characters, k = half the mean true segment length; lower is better; mean over documents.\n")
+    print("Pk and WindowDiff in characters, k = half the mean true segment length; lower is better; mean over documents.")
+    print("topic: the boundaries that claim a change (turn, topic; the headline); all: every segment start, size cuts included.\n")
     print_table([*rows, overall])
     ok = overall.pk / max(1, overall.docs) <= TARGET_PK
     print(f"\noverall = {', '.join(OVERALL)} (documents pooled). Target Pk <= {TARGET_PK}: {'met' if ok else 'NOT met'}.")

@@ -6,8 +6,11 @@ found by lexical cohesion (TextTiling, Hearst 1997) and size bounds are then enf
 Inside a turn: sentences -> content words (stopwords dropped, words cut to a prefix)
 and character bigrams -> cosine of the windows either side of every sentence gap ->
 depth scores -> valleys deeper than a cutoff become boundaries, deepest first, unless
-the sentences on either side share their vocabulary after all -> stretches longer than
+the sentences on either side share their vocabulary after all (absolutely, or compared
+with how alike neighbouring stretches of this turn usually are) -> stretches longer than
 max_chars are cut at their deepest valley -> fragments under min_chars are merged.
+Each segment records why it opens (OPENS_TURN, OPENS_TOPIC, OPENS_SIZE): only the
+first two claim a change there.
 """
 from __future__ import annotations
 
@@ -26,6 +29,13 @@ DEFAULT_MIN_CHARS = 200
 DEFAULT_MAX_CHARS = 2000
 
 
+# Why a segment starts where it does. Only TURN and TOPIC claim that something
+# changed there; a SIZE cut only keeps a long stretch within max_chars.
+OPENS_TURN = "turn"  # the start of a speaker turn or clip (the first segment too)
+OPENS_TOPIC = "topic"  # a topic shift found by lexical cohesion inside a turn
+OPENS_SIZE = "size"  # a cut at a sentence boundary to stay within max_chars
+
+
 @dataclass(frozen=True)
 class SegmentSpan:
     start: int
@@ -34,6 +44,7 @@ class SegmentSpan:
     speaker_role: str | None
     start_seconds: float | None
     end_seconds: float | None
+    opens: str = OPENS_TURN  # OPENS_TURN, OPENS_TOPIC or OPENS_SIZE
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class Cohesion:
 
     # Each side of a sentence gap is compared as a window of whole sentences
     # holding at least this many content words (at most max_window_sentences).
-    window_words: int = 40
+    window_words: int = 50
     max_window_sentences: int = 12
     # Weight, next to the content words, of the windows' character n-grams (all
     # words): steady within one language, they collapse where the language
@@ -58,16 +69,25 @@ class Cohesion:
     prefix: int = 5
     # Moving-average width over the gap similarities before depth scoring.
     smoothing: int = 1
-    # A valley is a boundary when its depth exceeds mean - cutoff_std * std of
-    # the turn's valley depths (Hearst's liberal cutoff is 0.5) and min_depth.
-    cutoff_std: float = 2.0
-    min_depth: float = 0.1
+    # A valley is a candidate boundary when its depth exceeds min_depth. (Hearst's
+    # cutoff relative to the turn's valleys, mean - c * std, was tuned down to
+    # nothing on real text, and on a turn of evenly spaced topics, where std is
+    # near 0, it rejected valleys barely shallower than the rest: those at the
+    # turn's edges.) What is relative to the turn is the confirmation below.
+    min_depth: float = 0.08
     # Fewest sentences on each side of a topic boundary.
     min_sentences: int = 3
     # A proposed boundary stays only if the content words of the sentences on
     # either side (up to confirm_sentences each) have a cosine of at most merge_above.
-    confirm_sentences: int = 10
-    merge_above: float = 0.09
+    confirm_sentences: int = 16
+    merge_above: float = 0.1
+    # ... and of at most merge_relative times the turn's own reference: the
+    # reference_quantile of the cosines between the confirm_sentences before and
+    # after every sentence gap. Texts differ in how many words any two stretches
+    # share (languages without a stopword list, little repetition), and an
+    # absolute bar alone keeps cuts between stretches as alike as any in the turn.
+    merge_relative: float = 0.6
+    reference_quantile: float = 0.9
 
 
 DEFAULT_COHESION = Cohesion()
@@ -96,30 +116,44 @@ def stopword_lists(directory: str = str(STOPWORD_DIR)) -> dict[str, frozenset[st
     }
 
 
-# A sentence may end after . ! ? … (and closing quotes) followed by space.
-_CANDIDATE = re.compile(r"[.!?…。！？]+[\"'”’)»]*(?=\s|$)")
+# A sentence may end after a stop (and closing quotes or brackets) followed by
+# space: . ! ? … and the stops of other scripts (Devanagari and Bengali danda,
+# Arabic question mark, Urdu full stop, Armenian, Ethiopic, Myanmar). The
+# ideographic stops of Chinese and Japanese end a sentence with no space after.
+_SPACED_STOPS = ".!?…‼⁇⁈⁉।॥؟۔։።፧။"
+_IDEOGRAPHIC_STOPS = "。！？｡"
+_CLOSERS = "\"'”’)»」』）】〕〉》"
+_CANDIDATE = re.compile(rf"[{_SPACED_STOPS}{_IDEOGRAPHIC_STOPS}]*[{_IDEOGRAPHIC_STOPS}][{_CLOSERS}]*|[{_SPACED_STOPS}]+[{_CLOSERS}]*(?=\s|$)")
 _WORD_BEFORE = re.compile(r"(\S+)$")
+# Georgian Mkhedruli letters count as lower-case in Unicode but start sentences too.
+_CASELESS_LOWER = re.compile(r"[\u10d0-\u10ff]")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None, abbreviations: frozenset[str] | None = None) -> list[tuple[int, int]]:
     """Sentence spans (start, end) of text[start:end], trimmed of whitespace.
 
     Knows abbreviations ("Dr.", "U.S.", "z. B.") and initials, and never cuts a
-    decimal ("3.5", "2,1"), since a boundary needs whitespace after the stop.
+    decimal ("3.5", "2,1"), since a boundary needs whitespace after the stop
+    (except after the ideographic 。！？, which are never decimal points).
     """
     end = len(text) if end is None else end
     abbrevs = abbreviations if abbreviations is not None else _abbreviations(str(DATA_DIR / "abbreviations.txt"))
+    ambiguous = _abbreviations(str(STOPWORD_DIR / "abbreviations-ambiguous.txt"))
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _CANDIDATE.finditer(text, start, end):
         stop = m.end()
+        if m.group(0)[-1] in _CLOSERS and stop < end and text[stop].isalnum():
+            continue  # 「はい。」と言った, “好。”他说: the quote ends, the sentence goes on
         if m.group(0)[0] == ".":
             before = _WORD_BEFORE.search(text, max(start, m.start() - 40), m.start() + 1)
             token = before.group(1).casefold() if before else ""
-            if token in abbrevs or re.fullmatch(r"[^\W\d_]\.", token) or re.fullmatch(r"(?:[^\W\d_]\.){2,}", token):
-                continue
             nxt = re.match(r"\s*(\S)", text[stop:stop + 20])
-            if nxt and nxt.group(1).islower():
+            if token in abbrevs and (token[:-1] not in ambiguous or (nxt and nxt.group(1).isdigit())):
+                continue
+            if re.fullmatch(r"[^\W\d_]\.", token) or re.fullmatch(r"(?:[^\W\d_]\.){2,}", token):
+                continue
+            if nxt and nxt.group(1).islower() and not _CASELESS_LOWER.match(nxt.group(1)):
                 continue  # "etc. and", "z. b. die": the sentence goes on
         _append(text, spans, pos, stop)
         pos = stop
@@ -266,10 +300,11 @@ def _depths(scores: np.ndarray) -> np.ndarray:
     return depth
 
 
-def _turn_terms(sentence_texts: list[str], stopwords: frozenset[str] | None, cohesion: Cohesion) -> tuple[list[list[str]], list[list[str]]]:
-    """Per sentence: content terms (the topic) and character n-grams (the language)."""
+def _turn_terms(sentence_texts: list[str], stopwords: frozenset[str] | None, cohesion: Cohesion, profiles: bool = True) -> tuple[list[list[str]], list[list[str]]]:
+    """Per sentence: content terms (the topic) and character n-grams (the language;
+    empty lists when not wanted)."""
     words = [_words(t) for t in sentence_texts]
-    profile = [_char_ngrams(ws, cohesion.profile_ngram) for ws in words] if cohesion.profile_weight else [[] for _ in words]
+    profile = [_char_ngrams(ws, cohesion.profile_ngram) for ws in words] if profiles and cohesion.profile_weight else [[] for _ in words]
     return _content_terms(words, stopwords, cohesion.prefix), profile
 
 
@@ -307,12 +342,11 @@ def _topic_boundaries(sentences: list[tuple[int, int]], depth: np.ndarray, min_c
     n = len(sentences)
     if n < 2 * max(1, cohesion.min_sentences):
         return []
-    # A valley is a local maximum of depth; the cutoff is relative to the turn's valleys.
+    # A valley is a local maximum of depth.
     valleys = [g for g in range(len(depth)) if depth[g] > 0 and (g == 0 or depth[g] >= depth[g - 1]) and (g == len(depth) - 1 or depth[g] >= depth[g + 1])]
     if not valleys:
         return []
-    d = depth[valleys]
-    cutoff = max(cohesion.min_depth, float(d.mean() - cohesion.cutoff_std * d.std()))
+    cutoff = cohesion.min_depth
     chosen: list[int] = []
 
     def fits(i: int) -> tuple[bool, bool]:
@@ -381,14 +415,15 @@ def _split_long(sentences: list[tuple[int, int]], lo: int, hi: int, depth: np.nd
     return _split_long(sentences, lo, i, depth, min_chars, max_chars) + _split_long(sentences, i, hi, depth, min_chars, max_chars)
 
 
-def _merge_short(groups: list[tuple[int, int]], min_chars: int, max_chars: int) -> list[tuple[int, int]]:
-    merged: list[list[int]] = []
-    for s, e in groups:
+def _merge_short(groups: list[tuple[int, int, str]], min_chars: int, max_chars: int) -> list[tuple[int, int, str]]:
+    """Join fragments under min_chars to their predecessor; a merged segment keeps why its first part opened."""
+    merged: list[list] = []
+    for s, e, opens in groups:
         if merged and (e - s < min_chars or merged[-1][1] - merged[-1][0] < min_chars) and e - merged[-1][0] <= max_chars:
             merged[-1][1] = e
         else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+            merged.append([s, e, opens])
+    return [(s, e, opens) for s, e, opens in merged]
 
 
 def _cosine(a: dict[str, int], b: dict[str, int]) -> float:
@@ -399,6 +434,18 @@ def _cosine(a: dict[str, int], b: dict[str, int]) -> float:
     return dot / norm if norm else 0.0
 
 
+def _reference_similarity(content: list[list[str]], cohesion: Cohesion) -> float:
+    """How alike two neighbouring stretches of this turn are at a typical gap:
+    the reference_quantile of the cosines of confirm_sentences either side of every gap."""
+    n = len(content)
+    if n < 2:
+        return 0.0
+    gaps = np.arange(1, n)
+    k = cohesion.confirm_sentences
+    sims = _window_cosines(content, np.maximum(0, gaps - k), np.minimum(n, gaps + k))
+    return float(np.quantile(sims, cohesion.reference_quantile))
+
+
 def _confirm_boundaries(content: list[list[str]], cuts: list[int], cohesion: Cohesion) -> list[int]:
     """Drop topic boundaries between segments that share their vocabulary after all.
 
@@ -407,7 +454,10 @@ def _confirm_boundaries(content: list[list[str]], cuts: list[int], cohesion: Coh
     merged first, then its neighbours are compared again.
     """
     cuts = list(cuts)
+    if len(cuts) <= 2:
+        return cuts
     limit = cohesion.confirm_sentences
+    limit_sim = min(cohesion.merge_above, cohesion.merge_relative * _reference_similarity(content, cohesion))
 
     def similarity(k: int) -> float:
         left: dict[str, int] = {}
@@ -423,7 +473,7 @@ def _confirm_boundaries(content: list[list[str]], cuts: list[int], cohesion: Coh
     sims = [similarity(k) for k in range(1, len(cuts) - 1)]
     while sims:
         k = max(range(len(sims)), key=lambda j: (sims[j], -j))
-        if sims[k] <= cohesion.merge_above:
+        if sims[k] <= limit_sim:
             break
         del cuts[k + 1], sims[k]
         for j in (k - 1, k):
@@ -445,13 +495,27 @@ def segment_sentences(
 
     depth: the gap depths if already computed (gap_depths), as when tuning.
     """
+    return [(s, e) for s, e, _ in segment_turn(text, sentences, min_chars, max_chars, stopwords, cohesion, depth)]
+
+
+def segment_turn(
+    text: str,
+    sentences: list[tuple[int, int]],
+    min_chars: int = DEFAULT_MIN_CHARS,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    stopwords: frozenset[str] | None = None,
+    cohesion: Cohesion | None = DEFAULT_COHESION,
+    depth: np.ndarray | None = None,
+) -> list[tuple[int, int, str]]:
+    """segment_sentences with, for each segment, why it opens: OPENS_TURN (the first),
+    OPENS_TOPIC (a cohesion boundary) or OPENS_SIZE (a cut for max_chars)."""
     if not sentences:
         return []
     n = len(sentences)
     cuts = [0, n]
     total = sentences[-1][1] - sentences[0][0]
     if cohesion is not None and n >= 2 * max(1, cohesion.min_sentences) and total >= 2 * min_chars:
-        content, profile = _turn_terms([text[s:e] for s, e in sentences], stopwords, cohesion)
+        content, profile = _turn_terms([text[s:e] for s, e in sentences], stopwords, cohesion, profiles=depth is None)
         if depth is None:
             depth = _gap_depths(content, profile, cohesion)
         cuts = [0, *_topic_boundaries(sentences, depth, min_chars, cohesion), n]
@@ -459,8 +523,11 @@ def segment_sentences(
             cuts = _confirm_boundaries(content, cuts, cohesion)
     if depth is None or cohesion is None:
         depth = np.zeros(max(0, n - 1))  # no cohesion: long stretches are cut nearest their middle
-    ranges = [r for lo, hi in zip(cuts, cuts[1:], strict=False) for r in _split_long(sentences, lo, hi, depth, min_chars, max_chars)]
-    groups = [(sentences[lo][0], sentences[hi - 1][1]) for lo, hi in ranges]
+    groups: list[tuple[int, int, str]] = []
+    for lo, hi in zip(cuts, cuts[1:], strict=False):
+        for j, (a, b) in enumerate(_split_long(sentences, lo, hi, depth, min_chars, max_chars)):
+            opens = OPENS_SIZE if j else OPENS_TOPIC if lo else OPENS_TURN
+            groups.append((sentences[a][0], sentences[b - 1][1], opens))
     return _merge_short(groups, min_chars, max_chars)
 
 
@@ -490,7 +557,7 @@ def segment_transcript(
     segments: list[SegmentSpan] = []
     for turn in turns:
         sentences = split_sentences(text, turn.start, turn.end)
-        for s, e in segment_sentences(text, sentences, min_chars, max_chars, stopwords, cohesion):
+        for s, e, opens in segment_turn(text, sentences, min_chars, max_chars, stopwords, cohesion):
             t0, t1 = media_time(timeline, s, e)
-            segments.append(SegmentSpan(s, e, turn.speaker, turn.speaker_role, t0, t1))
+            segments.append(SegmentSpan(s, e, turn.speaker, turn.speaker_role, t0, t1, opens))
     return segments
