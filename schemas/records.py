@@ -126,6 +126,7 @@ class CleanedDocument:
     turns: tuple[Turn, ...]
     cleaning: str  # profile name
     timeline: tuple[TimedSpan, ...] = ()  # empty for untimed inputs
+    language_hint: str | None = None  # a first guess from the raw text, for language-specific rules
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class Segment:
     language: str = "und"
     language_score: float = 0.0
     topics: tuple[Topic, ...] = ()
+    boundary: str = "turn"  # why the segment starts: turn, topic or size
 
     @property
     def segment_id(self) -> str:

@@ -15,7 +15,7 @@ import pyarrow as pa
 from schemas.records import ErrorRecord, TaggedDocument, Topic
 
 # Bumped whenever a column is added or changes meaning; written into every file.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2 added segments.boundary
 # "normalize" covers the render's own repairs: whitespace and Unicode NFC.
 EDIT_KINDS = ("cue", "filler", "disfluency", "markup", "label", "boiler", "normalize")
 EXCERPT_CHARS = 500
@@ -117,6 +117,13 @@ SEGMENTS = Table(
         Column("topic", pa.string(), "Primary IPTC Media Topic, null when none clears the threshold."),
         Column("n_words", pa.int32(), "Number of words in the segment.", False),
         Column("run_id", pa.string(), "Id of the run that wrote the row.", False),
+        # Added in schema version 2; new columns go last.
+        Column(
+            "boundary",
+            pa.string(),
+            "Why the segment starts: 'turn' (a speaker change, a clip or the document's start), "
+            "'topic' (a topic shift found in the text) or 'size' (a cut to stay under --max-segment-chars).",
+        ),
     ),
     ("date", "language"),
     "One row per segment: a stretch of one speaker on one subject.",
@@ -208,6 +215,7 @@ def segment_rows(doc: TaggedDocument, run_id: str) -> list[dict]:
             "topics": _topics(s.topics),
             "topic": primary_topic(s.topics),
             "n_words": len(s.text.split()),
+            "boundary": s.boundary,
             "run_id": run_id,
         }
         for s in doc.segments

@@ -38,10 +38,11 @@ def test_seed_transcript_values(sample_run):
     assert title == "Ukraine advances in Russia as Moscow mayor accuses Kyiv of ‘one of largest ever’ drone attacks"
     assert "Share your thoughts" not in text and "Take a listen" not in text
     assert fmt == "txt" and published_at is None and ingested_at.tzinfo is not None
-    segments = rows(out, "segments", "text, start_char, end_char, segment_language", f"doc_id = '{doc_id}'")
+    segments = rows(out, "segments", "text, start_char, end_char, segment_language, boundary, segment_index", f"doc_id = '{doc_id}'")
     assert len(segments) == n_segments > 0
-    for seg_text, start, end, seg_language in segments:
+    for seg_text, start, end, seg_language, boundary, index in segments:
         assert text[start:end] == seg_text and seg_language == "en"
+        assert boundary in ("turn", "topic", "size") and (index > 0 or boundary == "turn")
 
 
 def test_column_types_are_warehouse_friendly(sample_run):

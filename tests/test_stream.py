@@ -26,6 +26,7 @@ from apache_beam.utils.windowed_value import PaneInfoTiming
 from pipeline.cli import main
 from pipeline.stream import ingest_entries
 from pipeline.stream_options import StreamConfig
+from schemas.tables import SCHEMA_VERSION
 from tests.conftest import REPO
 from tests.feed_server import FeedServer, Response
 from transforms.feed_state import SEEN_FILE, load_seen, run_dir
@@ -160,7 +161,7 @@ def test_out_of_order_late_and_duplicated_entries_make_the_expected_windows_and_
     assert [uri for uri in rows_by_title(out, "errors")] == ["https://news.example/e9"]
     # The files carry the batch schema's metadata and are complete: no temporary file is left.
     metadata = pq.read_schema(next(out.glob("documents/**/*.parquet"))).metadata
-    assert metadata[b"newsbeam.run_id"] == run_id.encode() and metadata[b"newsbeam.schema_version"] == b"1"
+    assert metadata[b"newsbeam.run_id"] == run_id.encode() and metadata[b"newsbeam.schema_version"] == SCHEMA_VERSION.encode()
     assert not [p for p in out.rglob("*") if p.name.startswith(".")]
 
     stats = read_stream_stats(state, run_id)

@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import ErrorRecord, RawDocument, SourceMeta
+from schemas.tables import SCHEMA_VERSION
 from tests.conftest import beam_test_pipeline
 from transforms.parquet import WritePartitionedParquet
 from transforms.read import ReadTranscriptFiles
@@ -117,5 +118,5 @@ def test_write_partitioned_parquet(tmp_path):
     files = sorted((tmp_path / "staging").rglob("*.parquet"))
     assert len(files) == 3
     meta = pq.ParquetFile(files[0]).schema_arrow.metadata
-    assert meta[b"newsbeam.schema_version"] == b"1" and meta[b"newsbeam.run_id"] == b"run1"
+    assert meta[b"newsbeam.schema_version"] == SCHEMA_VERSION.encode() and meta[b"newsbeam.run_id"] == b"run1"
     assert pq.ParquetFile(files[0]).metadata.row_group(0).column(0).compression == "ZSTD"

@@ -13,21 +13,25 @@ import pytest
 from schemas.tables import SCHEMA_VERSION, TABLES
 from tests.conftest import REPO, SAMPLES, run_cli
 
-CONTRACT = REPO / "schemas" / "contract" / f"v{SCHEMA_VERSION}.json"
+CONTRACTS = sorted((REPO / "schemas" / "contract").glob("v*.json"), key=lambda p: int(p.stem[1:]))
 
 
 def test_published_columns_are_a_contract():
-    """A column of the contract never disappears or changes type; a new column needs a new schema version.
+    """No version's column ever disappears or changes type; the current version's contract is the code's schema.
 
-    Readers with union_by_name then see old partitions with NULL in the new column.
+    Adding a column means a new schema version and a new contract file; readers
+    with union_by_name then see old partitions with NULL in the new column.
     """
-    contract = json.loads(CONTRACT.read_text())
-    assert contract["schema_version"] == SCHEMA_VERSION
-    for name, columns in contract["tables"].items():
-        current = {c.name: [c.name, str(c.type), c.nullable] for c in TABLES[name].columns}
-        for column in columns:
-            assert current.get(column[0]) == column, f"{name}.{column[0]} changed: bump SCHEMA_VERSION and write a new contract"
-        assert list(current) == [c[0] for c in columns], f"{name} has new columns: bump SCHEMA_VERSION and write a new contract"
+    assert CONTRACTS[-1].stem == f"v{SCHEMA_VERSION}", "write schemas/contract/vN.json for the new SCHEMA_VERSION"
+    for path in CONTRACTS:
+        contract = json.loads(path.read_text())
+        assert contract["schema_version"] == path.stem[1:]
+        for name, columns in contract["tables"].items():
+            current = {c.name: [c.name, str(c.type), c.nullable] for c in TABLES[name].columns}
+            for column in columns:
+                assert current.get(column[0]) == column, f"{name}.{column[0]} of {path.name} was dropped or changed"
+            if path == CONTRACTS[-1]:
+                assert list(current) == [c[0] for c in columns], f"{name} changed: bump SCHEMA_VERSION, add a contract"
 
 
 def test_every_file_carries_the_schema_version(sample_run):

@@ -154,6 +154,7 @@ class _CleanFn(_StageFn):
             turns=result.turns,
             cleaning=self.profile,
             timeline=result.timeline,
+            language_hint=hint if hint != "und" else None,
         )
 
 
@@ -174,7 +175,9 @@ class _SegmentFn(_StageFn):
     def apply(self, doc: CleanedDocument) -> TaggedDocument:
         from transforms.segment import segment_transcript
 
-        spans = segment_transcript(doc.text, doc.turns, doc.timeline, self.min_chars, self.max_chars)
+        spans = segment_transcript(
+            doc.text, doc.turns, doc.timeline, self.min_chars, self.max_chars, language=doc.language_hint
+        )
         segments = tuple(
             Segment(
                 doc_id=doc.doc_id,
@@ -186,6 +189,7 @@ class _SegmentFn(_StageFn):
                 speaker_role=s.speaker_role,
                 start_seconds=s.start_seconds,
                 end_seconds=s.end_seconds,
+                boundary=s.opens,
             )
             for i, s in enumerate(spans)
         )
