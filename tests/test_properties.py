@@ -46,3 +46,52 @@ def test_cleaning_rebuilds_raw_and_segments_index_text(text, hint, profile, lang
     for segment in segment_transcript(result.text, result.turns, result.timeline, 0, 200):
         assert 0 <= segment.start < segment.end <= len(result.text)
         assert result.text[segment.start:segment.end].strip() == result.text[segment.start:segment.end]
+
+
+# The cleaner finds most matches from a cheap scan and tries its patterns only
+# where the scan points; each of these must give what finditer() over the whole
+# text gives.
+SCANNED = st.sampled_from([
+    "um", "Um,", "uh-huh", "you know", "I mean", "yeah", "right", "¿no", "äh", "este", "pues", "the", "The", "the, the",
+    "a a", "is, is", "very, very", "don't", "well-known", "’s", "'", "-", "--", "---", "—", "–", "From their.", "to.", "of?",
+    "the .", "or are they, what's", "are you, how", "IS IT, WHERE", "Take a listen.", "let’s take a look…", "Stay with us, we'll be right back.",
+    "Bleiben Sie dran.", "Écoutons.", ".", ". ", "? ", "!", "…", ".\"", ".” ", ".) ", ",", ", ", "(", ")", "\"", "“", "«", "\n", "\n\n", " ",
+    "  ", "\t", "\u00a0", "ß", "İ", "ı", "İ mean", "rıght", "e\u0301", "x", "Word",
+])
+SCANNED_TEXTS = st.lists(st.one_of(SCANNED, st.text(max_size=4)), max_size=40).map("".join)
+
+
+@SETTINGS
+@given(SCANNED_TEXTS, st.sampled_from([None, "en", "de", "fr", "es"]))
+def test_scanned_matches_are_the_finditer_matches(text, language):
+    from transforms import clean as c
+
+    lex = c.Lexicons.load()
+    languages = lex.languages(language)
+    spans = lambda matches: [m.span() for m in matches]  # noqa: E731
+    spoken = c._spoken_cue_patterns(lex, languages)
+    if spoken:
+        assert spans(c._sentence_matches(*spoken, text)) == spans(spoken[0].finditer(text))
+    final = c._final_word_patterns(lex, languages)
+    if final:
+        assert spans(c._final_fragments(*final, text)) == spans(final[0].finditer(text))
+    restart = c._restart_patterns(lex, languages)
+    if restart:
+        assert spans(c._restart_fragments(*restart, text)) == spans(restart[0].finditer(text))
+    assert spans(c._dash_cuts(text)) == spans(c._DASH_CUT.finditer(text))
+    # Fillers: a match that case-folds to no listed phrase ("İ mean") is not one.
+    contexts, _, _, pattern, first_words, scanner = c._filler_lexicon(lex, languages)
+    listed = lambda matches: [m.span() for m in matches if c._norm_phrase(m.group(0)) in contexts]  # noqa: E731
+    assert listed(c._filler_matches(pattern, first_words, scanner, c._Words(text))) == listed(pattern.finditer(text))
+
+
+@SETTINGS
+@given(SCANNED_TEXTS)
+def test_whole_string_tokens_are_the_word_pattern_tokens(text):
+    from transforms import clean as c
+
+    words = c._Words(text)
+    assert [(w, words.start(i), words.end(i)) for i, w in enumerate(words.folded)] == [
+        (m.group(0).casefold(), m.start(), m.end()) for m in c._WORD.finditer(text)
+    ]
+    assert c._odd_whitespace(text) == {m.span() for m in c._ODD_WHITESPACE.finditer(text)}
