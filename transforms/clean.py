@@ -172,11 +172,11 @@ def _first_letters(phrases) -> str:
 # the few places the scan finds. The results are pattern.finditer()'s.
 
 
-def _sentence_matches(pattern: re.Pattern, scanner: re.Pattern, text: str) -> list[re.Match]:
-    """pattern.finditer(text) for a pattern that opens with _SENTENCE_START.
+def _scanned_matches(pattern: re.Pattern, scanner: re.Pattern, text: str, reach: int) -> list[re.Match]:
+    """pattern.finditer(text) for a pattern that opens with a lookbehind, without trying every position.
 
-    Past the text's start a sentence starts one to three characters after a
-    stop or a newline: `scanner` finds those followed by what the pattern needs.
+    Past the text's start, the pattern can only match 1 to `reach` characters
+    after where `scanner` matches; it is tried there alone.
     """
     found = []
     m = pattern.match(text)
@@ -186,7 +186,7 @@ def _sentence_matches(pattern: re.Pattern, scanner: re.Pattern, text: str) -> li
     pos = 0
     while (hit := scanner.search(text, pos)) is not None:
         h = hit.start()
-        for q in range(max(h + 1, cur), min(h + 4, len(text) + 1)):
+        for q in range(max(h + 1, cur), min(h + 1 + reach, len(text) + 1)):
             m = pattern.match(text, q)
             if m:
                 found.append(m)
@@ -196,26 +196,16 @@ def _sentence_matches(pattern: re.Pattern, scanner: re.Pattern, text: str) -> li
     return found
 
 
-def _word_start_matches(pattern: re.Pattern, scanner: re.Pattern, text: str) -> list[re.Match]:
-    """pattern.finditer(text) for a pattern that opens with a not-after-a-word lookbehind.
+def _sentence_matches(pattern: re.Pattern, scanner: re.Pattern, text: str) -> list[re.Match]:
+    """For a pattern that opens with _SENTENCE_START: a sentence starts one to three
+    characters after a stop or a newline, which `scanner` finds."""
+    return _scanned_matches(pattern, scanner, text, 3)
 
-    `scanner` matches one character before wherever the pattern may match.
-    """
-    found = []
-    m = pattern.match(text)
-    if m:
-        found.append(m)
-    cur = m.end() if m else 0
-    pos = 0
-    while (hit := scanner.search(text, pos)) is not None:
-        q = hit.start() + 1
-        if q >= cur:
-            m = pattern.match(text, q)
-            if m:
-                found.append(m)
-                cur = m.end()
-        pos = q
-    return found
+
+def _word_start_matches(pattern: re.Pattern, scanner: re.Pattern, text: str) -> list[re.Match]:
+    """For a pattern that opens with a not-after-a-word lookbehind: `scanner` matches
+    the one character before wherever the pattern may match."""
+    return _scanned_matches(pattern, scanner, text, 1)
 
 
 # --------------------------------------------------------------------------- marks and views
