@@ -22,6 +22,7 @@ from pipeline.options import NewsbeamOptions, RunConfig, UsageError
 from pipeline.publish import (
     Manifest,
     discard_staging,
+    lock_output,
     publish,
     published_doc_ids,
     read_journal,
@@ -123,6 +124,10 @@ def run_pipeline(argv: list[str], mode: str = "run") -> int:
     # Workers import the transforms from the installed package.
     options.view_as(SetupOptions).save_main_session = False
     check_output(cfg.output)
+    try:
+        _lock = lock_output(cfg.output)  # noqa: F841 - held while this run lives
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
     started = dt.datetime.now(dt.timezone.utc)
     recovery = recover(cfg.output)
     for run in recovery.rolled_forward:

@@ -281,6 +281,28 @@ def success_marker(output: str) -> dict | None:
     return None if data is None else json.loads(data)
 
 
+def lock_output(output: str):
+    """Take the output's writer lock, held while the returned file is open; RuntimeError if another run holds it.
+
+    Local outputs only (an advisory flock on _staging/.lock): object stores have
+    no locks, so there the schedule must keep to one writer (Airflow's
+    max_active_runs=1). Returns the open lock file, or None.
+    """
+    if not is_local(output):
+        return None
+    import fcntl
+
+    directory = os.path.join(output, STAGING_DIR)
+    os.makedirs(directory, exist_ok=True)
+    handle = open(os.path.join(directory, ".lock"), "a+")  # noqa: SIM115 - held open until the process ends
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RuntimeError(f"another newsbeam run is writing to {output}; one writer at a time") from None
+    return handle
+
+
 def discard_staging(output: str, run_id: str) -> None:
     """A failed run's staged files go; nothing of it was published."""
     _delete_tree(staging_dir_for(output, run_id))

@@ -33,6 +33,12 @@ def run_cli(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     )
 
 
+def staged_runs(out: Path) -> list[str]:
+    """Runs with files left under the output's _staging (its lock file aside)."""
+    staging = out / "_staging"
+    return sorted(p.name for p in staging.iterdir() if not p.name.startswith(".")) if staging.exists() else []
+
+
 def beam_test_pipeline():
     """A TestPipeline on the Python FnApiRunner: never the Prism download path."""
     from apache_beam.testing.test_pipeline import TestPipeline

@@ -4,7 +4,7 @@ import json
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLE_INPUTS, SAMPLES, run_cli, sample_files
+from tests.conftest import SAMPLE_INPUTS, SAMPLES, run_cli, sample_files, staged_runs
 
 
 def rows(out, table, columns="*", where="true"):
@@ -25,7 +25,7 @@ def test_layout_manifest_and_accounting(sample_run):
     assert manifest["accounted"] is True
     assert {p.name for p in (out / "documents").iterdir()} == {"date=2026-11-20"}
     assert {p.name for p in (out / "documents" / "date=2026-11-20").iterdir()} == {"language=en", "language=de", "language=es", "language=fr"}
-    assert not (out / "_staging").exists() or not any((out / "_staging").iterdir())
+    assert not staged_runs(out)
     assert "all inputs accounted for: yes" in result.stdout
 
 

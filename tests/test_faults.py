@@ -20,7 +20,7 @@ import pytest
 import transforms.read
 import transforms.segment
 from pipeline.cli import main
-from tests.conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES, staged_runs
 from tests.test_nightly import published_snapshot
 
 SEED = SAMPLES / "seed_cnn_kursk.txt"
@@ -77,7 +77,7 @@ def test_a_crash_in_the_middle_of_a_bundle_fails_the_run_and_publishes_nothing(t
     (line,) = capsys.readouterr().err.strip().splitlines()[-1:]
     assert line.startswith("newsbeam: error: run ") and "nothing was published" in line and "lost its disk" in line
     assert published_snapshot(out) == before
-    assert not any((out / "_staging").iterdir())
+    assert not staged_runs(out)
 
 
 def test_an_input_that_vanishes_between_match_and_read_is_an_errors_row(tmp_path, monkeypatch):

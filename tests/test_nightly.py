@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import publish
-from tests.conftest import REPO, SAMPLES, beam_test_pipeline, run_cli, sample_files
+from tests.conftest import REPO, SAMPLES, beam_test_pipeline, run_cli, sample_files, staged_runs
 from tests.feed_server import FeedServer, serve_podcast
 from tests.test_transforms import _tagged
 from transforms.parquet import WritePartitionedParquet
@@ -89,7 +89,7 @@ def test_a_night_run_twice_gives_the_rows_of_one_run(tmp_path):
     assert manifest["mode"] == "nightly" and manifest["accounted"] is True
     assert set(manifest["replaced"]) == {f"{t}/date={DAY}" for t in ("documents", "segments", "errors")}
     assert manifest["retired_files"] > 0 and {"setup", "pipeline", "total"} <= set(manifest["timings"])
-    assert not list((out / "_staging").iterdir()) and not (out / "_trash").exists() or not list((out / "_trash").iterdir())
+    assert not staged_runs(out) and not list((out / "_trash").glob("*"))
 
 
 def test_a_rerun_with_fewer_inputs_replaces_the_partition_as_a_whole(tmp_path):
@@ -207,7 +207,7 @@ def test_sigkill_at_random_moments_leaves_the_published_dataset_unchanged(tmp_pa
     finished = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert dataset_rows(out) == dataset_rows(full)
-    assert not [p for p in (out / "_staging").iterdir()]
+    assert not staged_runs(out)
 
 
 def test_nightly_feeds_take_the_day_and_late_entries_the_dataset_lacks(tmp_path):
@@ -275,3 +275,15 @@ def test_the_airflow_job_file_runs_a_night_as_the_operator_calls_it(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith(f"newsbeam nightly {DAY} ok: ")
     assert (out / "_SUCCESS").exists()
+
+
+def test_a_second_writer_on_the_same_output_is_refused(tmp_path):
+    out = tmp_path / "out"
+    held = publish.lock_output(str(out))
+    try:
+        refused = run_cli("nightly", f"--date={DAY}", f"--input={SAMPLES}/*.txt", f"--output={out}")
+        assert refused.returncode == 2
+        assert refused.stderr.strip() == f"newsbeam: error: another newsbeam run is writing to {out}; one writer at a time"
+    finally:
+        held.close()
+    assert run_cli("nightly", f"--date={DAY}", f"--input={SAMPLES}/*.txt", f"--output={out}").returncode == 0
