@@ -7,8 +7,10 @@ ErrorRecord is the dead-letter value any stage may emit instead.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
 
 
@@ -103,6 +105,23 @@ class TimedSpan:
     end: int
     start_seconds: float | None
     end_seconds: float | None
+
+
+def cue_finder(timeline: tuple[TimedSpan, ...]):
+    """A function giving the part of the timeline that can overlap text[start:end].
+
+    Cues come in text order, so the overlapping ones are one slice of it; that
+    slice gives media_time() the answer the whole timeline gives.
+    """
+    starts = [t.start for t in timeline]
+    ends = [t.end for t in timeline]
+    if not (all(map(operator.le, starts, starts[1:])) and all(map(operator.le, ends, ends[1:]))):
+        return lambda start, end: timeline
+
+    def around(start: int, end: int) -> tuple[TimedSpan, ...]:
+        return timeline[bisect.bisect_right(ends, start):bisect.bisect_left(starts, end)]
+
+    return around
 
 
 def media_time(timeline: tuple[TimedSpan, ...], start: int, end: int) -> tuple[float | None, float | None]:

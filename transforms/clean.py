@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from schemas.records import Block, Edit, ParsedTranscript, TimedSpan, Turn, media_time
+from schemas.records import Block, Edit, ParsedTranscript, TimedSpan, Turn, cue_finder, media_time
 
 PROFILES = ("full", "light", "none")
 DATA_DIR = Path(__file__).resolve().parent / "data" / "cleaning"
@@ -1546,7 +1546,7 @@ def _build_turns(
             in_clip = False
             speaker, role = saved
         boundaries.append((to_clean(b.pos), speaker, role, in_clip))
-    cues_around = _cue_finder(timeline)
+    cues_around = cue_finder(timeline)
     turns: list[Turn] = []
     for i, (start, spk, rl, clip) in enumerate(boundaries):
         end = boundaries[i + 1][0] if i + 1 < len(boundaries) else len(text)
@@ -1560,23 +1560,6 @@ def _build_turns(
             continue
         turns.append(_turn(s, e, spk, rl, *media_time(cues_around(s, e), s, e), clip))
     return tuple(turns)
-
-
-def _cue_finder(timeline: tuple[TimedSpan, ...]):
-    """A function giving the part of the timeline that can overlap text[start:end].
-
-    Cues come in text order, so the overlapping ones are one slice of it; that
-    slice gives media_time() the answer the whole timeline gives.
-    """
-    starts = [t.start for t in timeline]
-    ends = [t.end for t in timeline]
-    if not (all(map(operator.le, starts, starts[1:])) and all(map(operator.le, ends, ends[1:]))):
-        return lambda start, end: timeline
-
-    def around(start: int, end: int) -> tuple[TimedSpan, ...]:
-        return timeline[bisect.bisect_right(ends, start):bisect.bisect_left(starts, end)]
-
-    return around
 
 
 # --------------------------------------------------------------------------- entry point

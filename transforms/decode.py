@@ -7,7 +7,7 @@ statistical charset detector whose guesses could change between versions.
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 
 from transforms.errors import InputError
 
@@ -21,7 +21,8 @@ _BOMS = (
 )
 # Control characters other than tab, newline, carriage return and form feed
 # do not occur in transcripts; more than a few of them means binary data.
-_ALLOWED_CONTROLS = frozenset("\t\n\r\f")
+# Category Cc is U+0000-U+001F and U+007F-U+009F; tab, newline, form feed and CR are allowed.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _MAX_CONTROL_RATIO = 0.01
 
 
@@ -29,9 +30,7 @@ def _looks_binary(text: str) -> bool:
     if "\x00" in text:
         return True
     sample = text[:65536]
-    controls = sum(
-        1 for ch in sample if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) == "Cc"
-    )
+    controls = len(_CONTROL.findall(sample))
     return controls > max(2, _MAX_CONTROL_RATIO * len(sample))
 
 

@@ -15,13 +15,14 @@ first two claim a change there.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from schemas.records import TimedSpan, Turn, media_time
+from schemas.records import TimedSpan, Turn, cue_finder, media_time
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 STOPWORD_DIR = DATA_DIR / "segment"
@@ -93,6 +94,10 @@ class Cohesion:
 DEFAULT_COHESION = Cohesion()
 
 
+_ABBREVIATIONS = str(DATA_DIR / "abbreviations.txt")
+_AMBIGUOUS_ABBREVIATIONS = str(STOPWORD_DIR / "abbreviations-ambiguous.txt")
+
+
 @functools.lru_cache(maxsize=4)
 def _abbreviations(path: str) -> frozenset[str]:
     return frozenset(_word_list(Path(path)))
@@ -137,8 +142,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None, abbreviat
     (except after the ideographic 。！？, which are never decimal points).
     """
     end = len(text) if end is None else end
-    abbrevs = abbreviations if abbreviations is not None else _abbreviations(str(DATA_DIR / "abbreviations.txt"))
-    ambiguous = _abbreviations(str(STOPWORD_DIR / "abbreviations-ambiguous.txt"))
+    abbrevs = abbreviations if abbreviations is not None else _abbreviations(_ABBREVIATIONS)
+    ambiguous = _abbreviations(_AMBIGUOUS_ABBREVIATIONS)
     spans: list[tuple[int, int]] = []
     pos = start
     for m in _CANDIDATE.finditer(text, start, end):
@@ -225,11 +230,8 @@ def _content_terms(sentence_words: list[list[str]], stopwords: frozenset[str] | 
 
 
 def _char_ngrams(words: list[str], n: int) -> list[str]:
-    out: list[str] = []
-    for w in words:
-        w = f" {w} "
-        out.extend(w[i:i + n] for i in range(len(w) - n + 1))
-    return out
+    padded = [f" {w} " for w in words]
+    return [w[i:i + n] for w in padded for i in range(len(w) - n + 1)]
 
 
 # ---------------------------------------------------------------------------
@@ -255,9 +257,10 @@ def _window_cosines(terms: list[list[str]], left: np.ndarray, right: np.ndarray)
     """For the gap before each sentence g = 1..n-1: cosine of the term counts of
     sentences [left, g) and [g, right) (left and right at index g - 1)."""
     n = len(terms)
-    vocab: dict[str, int] = {}
+    flat = list(itertools.chain.from_iterable(terms))
+    vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}
     rows = np.repeat(np.arange(n), [len(t) for t in terms])
-    cols = np.fromiter((vocab.setdefault(w, len(vocab)) for t in terms for w in t), dtype=np.int64, count=len(rows))
+    cols = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
     out = np.zeros(n - 1)
     if not len(cols):
         return out
@@ -555,9 +558,10 @@ def segment_transcript(
     if cohesion is not None and any(t.end - t.start >= 2 * max(1, min_chars) for t in turns):
         stopwords = _guess_stopwords(_words(text[:20_000]), language)
     segments: list[SegmentSpan] = []
+    cues_around = cue_finder(timeline)
     for turn in turns:
         sentences = split_sentences(text, turn.start, turn.end)
         for s, e, opens in segment_turn(text, sentences, min_chars, max_chars, stopwords, cohesion):
-            t0, t1 = media_time(timeline, s, e)
+            t0, t1 = media_time(cues_around(s, e), s, e)
             segments.append(SegmentSpan(s, e, turn.speaker, turn.speaker_role, t0, t1, opens))
     return segments
