@@ -47,9 +47,7 @@ def build_pipeline(
         read_errors, parse_errors, clean_errors, segment_errors, language_errors, topic_errors
     ) | "DeadLetters" >> beam.Flatten()
     _ = (
-        (tagged, dead_letters)
-        | "DocumentsAndErrors" >> beam.Flatten()
-        | "LogProgress" >> LogProgress()
+        (tagged | "LogProgress" >> LogProgress(), dead_letters)
         | "WritePartitionedParquet" >> WritePartitionedParquet(
             staging_dir, run_id, started_at, partition_dates(cfg), cfg.target_file_bytes, cfg.row_group_rows
         )

@@ -28,9 +28,10 @@ from transforms.run_stats import RecordWrittenFiles
 
 DEFAULT_TARGET_FILE_BYTES = 128 * 1024 * 1024
 DEFAULT_ROW_GROUP_ROWS = 50_000
-# Row groups of about this much text; all a bundle buffers stays under BUFFER_BYTES.
-ROW_GROUP_BYTES = 64 * 1024 * 1024
-BUFFER_BYTES = 256 * 1024 * 1024
+# Row groups of about this much row data; all a bundle buffers stays under
+# BUFFER_BYTES (estimated), which bounds the writer's memory whatever the input size.
+ROW_GROUP_BYTES = 16 * 1024 * 1024
+BUFFER_BYTES = 48 * 1024 * 1024
 _SORT_KEYS = {
     "documents": lambda r: (r["doc_id"],),
     "segments": lambda r: (r["doc_id"], r["segment_index"]),
@@ -95,10 +96,11 @@ def table_rows(element, run_id: str, ingested_at: dt.datetime, dates: PartitionD
 
 def _row_bytes(table: str, row: dict) -> int:
     """A cheap estimate of a row's size in memory, for bounding what is buffered."""
+    # Python objects, not Parquet bytes: a str costs its length plus ~50 bytes, a dict ~650.
     if table == "documents":
-        return 2 * len(row["text"]) + 512  # the text, and the edits and segments that mirror it
+        return len(row["text"]) + 800 * len(row["edits"]) + 2048
     if table == "segments":
-        return len(row["text"]) + 256
+        return len(row["text"]) + 1500
     return len(row["message"]) + len(row["excerpt"] or "") + 256
 
 
@@ -212,7 +214,7 @@ class _WriteRows(beam.DoFn):
 
 
 class WritePartitionedParquet(beam.PTransform):
-    """TaggedDocuments and ErrorRecords -> Parquet files under staging_dir, one WrittenFile each.
+    """PCollections of TaggedDocuments or ErrorRecords -> Parquet files under staging_dir, one WrittenFile each.
 
     The list of files written is also staged (run_stats.write_file_list): what publishing moves in.
     """
@@ -234,9 +236,14 @@ class WritePartitionedParquet(beam.PTransform):
         self.target_file_bytes = target_file_bytes
         self.row_group_rows = row_group_rows
 
-    def expand(self, pcoll):
-        written = pcoll | "WriteRows" >> beam.ParDo(
-            _WriteRows(self.staging_dir, self.run_id, self.ingested_at, self.dates, self.target_file_bytes, self.row_group_rows)
-        )
+    def expand(self, pcolls):
+        # One writer per input PCollection rather than a Flatten in front of one:
+        # a runner may fuse each writer with the stages that feed it, where a
+        # Flatten of several stages' outputs makes the Python runners buffer them all.
+        if isinstance(pcolls, beam.PCollection):
+            pcolls = (pcolls,)
+        fn = _WriteRows(self.staging_dir, self.run_id, self.ingested_at, self.dates, self.target_file_bytes, self.row_group_rows)
+        written = [pcoll | f"WriteRows{i}" >> beam.ParDo(fn) for i, pcoll in enumerate(pcolls)]
+        written = written | "WrittenFiles" >> beam.Flatten()
         _ = written | "RecordWrittenFiles" >> RecordWrittenFiles(self.staging_dir)
         return written
