@@ -109,11 +109,11 @@ def test_a_rerun_with_fewer_inputs_replaces_the_partition_as_a_whole(tmp_path):
     ).fetchall()
     assert {f"date={d}/language={lang}": n for d, lang, n in counted} == manifest["partitions"]["documents"]
     # Segments join their documents on doc_id, in the same date and language partition.
-    joined = duckdb.sql(
+    (joined,) = duckdb.sql(
         f"select count(*), count(d.doc_id), sum((d.n_segments = 0)::int) from read_parquet('{out}/segments/**/*.parquet', "
         f"hive_partitioning=true) s left join read_parquet('{out}/documents/**/*.parquet', hive_partitioning=true) d "
         "on s.doc_id = d.doc_id and s.date = d.date and s.language = d.language"
-    ).fetchone()
+    ).fetchall()
     assert joined == (manifest["counts"]["segments"], manifest["counts"]["segments"], 0)
     # PyArrow's dataset API reads it with Hive partitioning as well.
     table = ds.dataset(out / "segments", format="parquet", partitioning="hive").to_table(columns=["doc_id", "language"])
