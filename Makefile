@@ -31,9 +31,10 @@ eval: $(STAMP)
 	$(BIN)/python tools/eval_topics.py --shared $(SHARED)
 	$(BIN)/python tools/eval_segmentation.py --shared $(SHARED)
 
-## bench: throughput and memory figures into bench/results.json
+## bench: throughput and memory figures into bench/results.json (10 MB and 100 MB corpora;
+## BENCH_ARGS=--full adds the 1 GB case, BENCH_ARGS='--only pipeline --sizes 10MB' a quick look)
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline transforms schemas tests tools bench deploy
