@@ -269,11 +269,24 @@ def publish(
     replace_dates: tuple[str, ...] = (),
     feed_state_dir: str | None = None,
 ) -> Manifest:
-    """Plan and commit a finished run; returns the manifest as written to _runs/RUN_ID.json."""
+    """Plan and commit a finished run; returns the manifest as written to _runs/RUN_ID.json.
+
+    A run whose inputs do not balance (inputs != documents + errors) is not
+    committed: UnaccountedRun, and the dataset stays as it was.
+    """
     manifest.finished_at = dt.datetime.now(dt.timezone.utc).isoformat()
     plan = plan_commit(output, run_id, manifest, replace_dates, feed_state_dir)
+    if not manifest.accounted:
+        raise UnaccountedRun(
+            f"{manifest.inputs_total} inputs but {manifest.counts['documents']} documents + "
+            f"{manifest.counts['errors']} errors: some input was not accounted for"
+        )
     commit(output, plan)
     return manifest
+
+
+class UnaccountedRun(Exception):
+    """The staged rows do not account for every input: publishing would lose data silently."""
 
 
 def success_marker(output: str) -> dict | None:

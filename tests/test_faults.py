@@ -19,6 +19,7 @@ import pytest
 
 import transforms.read
 import transforms.segment
+import transforms.stages
 from pipeline.cli import main
 from tests.conftest import REPO, SAMPLES, staged_runs
 from tests.test_nightly import published_snapshot
@@ -164,3 +165,21 @@ def test_a_full_disk_fails_the_run_cleanly_and_the_dataset_stays_as_it_was(small
     again = subprocess.run([*cli, f"--input={inputs}/*.txt"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     assert len(documents(out)) == 61
+
+
+def test_a_run_that_loses_a_document_is_not_published(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert run_in_process(f"--input={SEED}", f"--output={out}") == 0
+    before = published_snapshot(out)
+    real = transforms.stages._TopicsFn.process
+
+    def drop_the_seed(self, element):
+        if not element.cleaned.meta.source_uri.endswith("seed_cnn_kursk.txt"):
+            yield from real(self, element)
+
+    monkeypatch.setattr(transforms.stages._TopicsFn, "process", drop_the_seed)
+    capsys.readouterr()
+    assert run_in_process(f"--input={SAMPLES}/*.txt", f"--output={out}") == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("newsbeam: error: run ") and "was not published" in last and "not accounted for" in last
+    assert published_snapshot(out) == before and not staged_runs(out)
