@@ -286,3 +286,14 @@ def test_devset_documents_get_their_expected_language(tagger):
         assert lines, name
         tags = {g.language for g in tagger.detect_many(lines, [guess.language] * len(lines))}
         assert tags == {facts["language"]}, name
+
+
+def test_all_capital_text_is_read_as_its_language_not_as_english():
+    tagger = LanguageTagger()
+    for text, expected in (
+        ("BONJOUR À TOUS, LE CONSEIL MUNICIPAL A VOTÉ LE BUDGET CE SOIR APRÈS UN LONG DÉBAT.", "fr"),
+        ("EL GOBIERNO ANUNCIÓ HOY NUEVAS MEDIDAS PARA LA ECONOMÍA DEL PAÍS.", "es"),
+        ("DIE REGIERUNG HAT HEUTE NEUE MASSNAHMEN FÜR DIE WIRTSCHAFT ANGEKÜNDIGT.", "de"),
+        (">> GOOD EVENING. A POWERFUL STORM HIT THE COAST TODAY.", "en"),
+    ):
+        assert tagger.detect(text).language == expected, text

@@ -436,6 +436,10 @@ class LanguageTagger:
         if priors is not None:
             col = self._column
             prior_cols = np.array([col.get(p, -1) for p in priors], dtype=np.int64)  # type: ignore[arg-type]
+        # The profiles were learnt from mixed-case text, where upper-case n-grams
+        # are rare and mostly English (acronyms): all-capital captions read as
+        # lower case. str.isupper() is True only when no cased letter is lower.
+        texts = [t.lower() if t.isupper() else t for t in texts]
         loglik, judged = self._evidence(texts, prior_cols, early=True)
         z = self._tempered(loglik, prior_cols)
         best = np.argmax(z, axis=1)
