@@ -104,8 +104,14 @@ def _row_bytes(table: str, row: dict) -> int:
     return len(row["message"]) + len(row["excerpt"] or "") + 256
 
 
-class _PartitionFile:
-    """One open Parquet file of a partition, fed rows and flushed a row group at a time."""
+def table_schema(table: str, run_id: str) -> pa.Schema:
+    """The table's Arrow schema with the writing run's id in its metadata."""
+    spec = TABLES[table]
+    return spec.arrow_schema.with_metadata({**spec.arrow_schema.metadata, b"newsbeam.run_id": run_id.encode()})
+
+
+class PartitionFile:
+    """One open Parquet file of a partition, fed rows and flushed a row group at a time (each sorted)."""
 
     def __init__(self, path: str, schema: pa.Schema, sort_key):
         self.path = path
@@ -117,7 +123,7 @@ class _PartitionFile:
         self._handle = None
         self._writer = None
 
-    def add(self, row: dict, size: int) -> None:
+    def add(self, row: dict, size: int = 0) -> None:
         self.buffer.append(row)
         self.buffered_bytes += size
 
@@ -165,27 +171,24 @@ class _WriteRows(beam.DoFn):
         self.files_written = Metrics.counter("newsbeam", "files_written")
 
     def setup(self):
-        self._schemas = {
-            name: spec.arrow_schema.with_metadata({**spec.arrow_schema.metadata, b"newsbeam.run_id": self.run_id.encode()})
-            for name, spec in TABLES.items()
-        }
+        self._schemas = {name: table_schema(name, self.run_id) for name in TABLES}
 
     def start_bundle(self):
         self._bundle = uuid.uuid4().hex[:12]
         self._serial = 0
-        self._open: dict[tuple[str, str], _PartitionFile] = {}
+        self._open: dict[tuple[str, str], PartitionFile] = {}
         self._buffered = 0
 
-    def _file(self, table: str, partition: str) -> _PartitionFile:
+    def _file(self, table: str, partition: str) -> PartitionFile:
         key = (table, partition)
         if key not in self._open:
             name = f"part-{self.run_id}-{self._bundle}-{self._serial:05d}.parquet"
             self._serial += 1
             path = posixpath.join(self.staging_dir, table, partition, name)
-            self._open[key] = _PartitionFile(path, self._schemas[table], _SORT_KEYS[table])
+            self._open[key] = PartitionFile(path, self._schemas[table], _SORT_KEYS[table])
         return self._open[key]
 
-    def _finished(self, part: _PartitionFile, table: str, partition: str) -> WrittenFile:
+    def _finished(self, part: PartitionFile, table: str, partition: str) -> WrittenFile:
         part.close()
         self.rows_written.inc(part.rows)
         self.files_written.inc()

@@ -12,24 +12,23 @@ import os
 import posixpath
 
 import apache_beam as beam
-import pyarrow as pa
-import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms import trigger, window
 
 from schemas.records import ErrorRecord, TaggedDocument
 from schemas.tables import TABLES, document_row, error_row, segment_rows
-from transforms.filesystem import ensure_dir
 
 # The batch writer's sort order and partition naming: both modes write alike.
 from transforms.parquet import (
     _SORT_KEYS,
     DEFAULT_ROW_GROUP_ROWS,
     DEFAULT_TARGET_FILE_BYTES,
+    PartitionFile,
     WrittenFile,
     _language_dir,
     partition_date,
+    table_schema,
 )
 from transforms.stream_state import stage_seen_ids
 
@@ -90,29 +89,25 @@ def write_table_files(
     Locally each file is written under a hidden name and renamed into place when complete, so
     readers never see half a file; on object stores an object appears only once uploaded.
     """
-    spec = TABLES[table]
+    schema = table_schema(table, run_id)
     rows = sorted(rows, key=_SORT_KEYS[table])
-    schema = spec.arrow_schema.with_metadata({**spec.arrow_schema.metadata, b"newsbeam.run_id": run_id.encode()})
     local = FileSystems.get_scheme(directory) is None
-    ensure_dir(directory)
     part = start = 0
     while start < len(rows):
         path = posixpath.join(directory, f"{stem}-{part:05d}.parquet")
         temp = posixpath.join(directory, f".{stem}-{part:05d}.parquet.inprogress") if local else path
-        written = 0
-        with FileSystems.create(temp) as handle:
-            writer = pq.ParquetWriter(handle, schema, compression="zstd")
-            while start < len(rows):
-                batch = rows[start:start + row_group_rows]
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema), row_group_size=row_group_rows)
-                start += len(batch)
-                written += len(batch)
-                if handle.tell() >= target_file_bytes:
-                    break
-            writer.close()
+        out = PartitionFile(temp, schema, _SORT_KEYS[table])
+        while start < len(rows):
+            for row in rows[start:start + row_group_rows]:
+                out.add(row)
+            start += row_group_rows
+            out.flush()
+            if out.bytes_written() >= target_file_bytes:
+                break
+        out.close()
         if local:
             os.replace(temp, path)
-        yield path, written
+        yield path, out.rows
         part += 1
 
 
