@@ -85,6 +85,15 @@ class _WithFetcher(beam.DoFn):
             self._fetcher.close()
 
 
+def read_feed_safely(url: str, fetcher: HttpFetcher, validators) -> FeedOutcome:
+    """read_feed, with a bug turned into the feed's InternalError outcome so the run goes on."""
+    try:
+        return read_feed(url, fetcher, validators)
+    except Exception as exc:  # noqa: BLE001 - a bug: keep the run going, and say so loudly
+        _LOG.exception("reading feed %s failed", url)
+        return FeedOutcome(url, error=ErrorRecord(url, "feed", "InternalError", f"{type(exc).__name__}: {exc}"))
+
+
 class _FetchFeed(_WithFetcher):
     """A feed URL -> its entries, or one ErrorRecord if the feed failed as a whole."""
 
@@ -102,11 +111,7 @@ class _FetchFeed(_WithFetcher):
                 previous = load_validators(self.state_dir, url)
             except Exception:  # noqa: BLE001 - unreadable state only costs a full fetch instead of a conditional one
                 previous = None
-        try:
-            outcome = read_feed(url, self._fetcher, previous)
-        except Exception as exc:  # noqa: BLE001 - a bug: keep the run going, and say so loudly
-            _LOG.exception("reading feed %s failed", url)
-            outcome = FeedOutcome(url, error=ErrorRecord(url, "feed", "InternalError", f"{type(exc).__name__}: {exc}"))
+        outcome = read_feed_safely(url, self._fetcher, previous)
         yield _stat("feeds")
         if outcome.error is not None:
             self.failed.inc()

@@ -17,13 +17,21 @@ from apache_beam.transforms import userstate
 from apache_beam.transforms.timeutil import TimeDomain
 from apache_beam.utils.timestamp import MAX_TIMESTAMP, Duration, Timestamp
 
-from schemas.records import ErrorRecord
 from transforms.feed_state import Validators, load_seen, load_validators
-from transforms.feeds import MAX_TRANSCRIPT_TRIES, FeedEntry, FeedOutcome, entry_doc_id, read_feed
+from transforms.feeds import MAX_TRANSCRIPT_TRIES, FeedEntry, entry_doc_id
 from transforms.fetch import FetchOptions
 
 # The batch source's DoFns, shared so both modes fetch, check and build documents alike.
-from transforms.read_feeds import ERRORS, NEW_SEEN, RETRY_FEEDS, STATS, _EntryToDocument, _stat, _WithFetcher
+from transforms.read_feeds import (
+    ERRORS,
+    NEW_SEEN,
+    RETRY_FEEDS,
+    STATS,
+    _EntryToDocument,
+    _stat,
+    _WithFetcher,
+    read_feed_safely,
+)
 from transforms.stream_parquet import WindowByPublication
 from transforms.stream_state import stage_stats
 
@@ -107,11 +115,7 @@ class _PollFeed(_WithFetcher):
             except Exception:  # noqa: BLE001 - unreadable state only costs a full fetch
                 known = _FeedMemory(None)
             memory.write(known)
-        try:
-            outcome = read_feed(url, self._fetcher, known.validators)
-        except Exception as exc:  # noqa: BLE001 - a bug: keep the stream going, and say so loudly
-            _LOG.exception("polling feed %s failed", url)
-            outcome = FeedOutcome(url, error=ErrorRecord(url, "feed", "InternalError", f"{type(exc).__name__}: {exc}"))
+        outcome = read_feed_safely(url, self._fetcher, known.validators)
         if outcome.error is not None:
             yield _stat("feeds_failed")
             yield _stat("inputs")
