@@ -289,11 +289,6 @@ class UnaccountedRun(Exception):
     """The staged rows do not account for every input: publishing would lose data silently."""
 
 
-def success_marker(output: str) -> dict | None:
-    data = read_bytes(posixpath.join(output, SUCCESS_FILE))
-    return None if data is None else json.loads(data)
-
-
 def lock_output(output: str):
     """Take the output's writer lock, held while the returned file is open; RuntimeError if another run holds it.
 
